@@ -1,0 +1,50 @@
+"""Personas shared by every test: one user per role of the catalogue (insurer/roles.py),
+plus someone with no role. Tests read like stories: `def test_...(client, aml_analyst)`."""
+
+from __future__ import annotations
+
+import pytest
+
+from insurer.roles import CATALOGUE
+
+
+@pytest.fixture
+def roles(db):
+    from insurer.services import roles_sync
+
+    return roles_sync()
+
+
+def _persona(roles, code: str):
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(username=f"{code}-persona", password="persona-pass-123")
+    if code in roles:
+        user.groups.add(roles[code])
+    return user
+
+
+def _make_fixture(code: str):
+    @pytest.fixture
+    def persona(roles):
+        return _persona(roles, code)
+
+    persona.__name__ = code
+    persona.__doc__ = f"A user holding only the {code} role."
+    return persona
+
+
+for _role in CATALOGUE:
+    globals()[_role.code] = _make_fixture(_role.code)
+
+
+@pytest.fixture
+def nobody(roles):
+    """A signed-in user with no role at all."""
+    return _persona(roles, "nobody")
+
+
+@pytest.fixture
+def persona_factory(roles):
+    """Make a persona for any role code (for parametrised permission matrices)."""
+    return lambda code: _persona(roles, code)

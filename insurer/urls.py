@@ -1,0 +1,25 @@
+"""Root URL configuration. Domain apps are included by dotted name (no import), so the
+platform stays free of domain imports."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from insurer import views
+
+api_v1 = [
+    path("", include("customers.api.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/", include("insurer.auth_urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", views.healthz, name="healthz"),
+    path("book/", include("customers.urls")),
+    path("api/<version>/", include(api_v1)),
+    path("admin/", admin.site.urls),
+]
