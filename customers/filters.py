@@ -18,8 +18,13 @@ class CustomerFilter(df.FilterSet):
     risk_rating = df.ChoiceFilter(choices=Customer.RiskRating.choices, label=_("Risk rating"))
     nationality = df.CharFilter(label=_("Nationality"))
     ordering = df.OrderingFilter(
-        fields=(("customer_ref", "customer_ref"), ("name", "name"), ("birth_date", "birth_date"),
-                ("annual_income", "annual_income"), ("created_at", "created_at")),
+        fields=(
+            ("customer_ref", "customer_ref"),
+            ("name", "name"),
+            ("birth_date", "birth_date"),
+            ("annual_income", "annual_income"),
+            ("created_at", "created_at"),
+        ),
         label=_("Sort"),
     )
 
@@ -54,8 +59,13 @@ class PolicyFilter(df.FilterSet):
     issued_from = df.DateFilter(field_name="issue_date", lookup_expr="gte", label=_("Issued from"))
     issued_to = df.DateFilter(field_name="issue_date", lookup_expr="lte", label=_("Issued to"))
     ordering = df.OrderingFilter(
-        fields=(("policy_ref", "policy_ref"), ("issue_date", "issue_date"), ("sum_assured", "sum_assured"),
-                ("annual_premium", "annual_premium"), ("status", "status")),
+        fields=(
+            ("policy_ref", "policy_ref"),
+            ("issue_date", "issue_date"),
+            ("sum_assured", "sum_assured"),
+            ("annual_premium", "annual_premium"),
+            ("status", "status"),
+        ),
         label=_("Sort"),
     )
 

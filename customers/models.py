@@ -255,6 +255,9 @@ class PolicyBeneficiary(models.Model):
             models.UniqueConstraint(fields=["policy", "customer"], name="policy_beneficiary_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.policy_id}#{self.position} {self.customer_id}"
+
 
 class PolicyTransaction(models.Model):
     class Kind(models.TextChoices):
@@ -281,20 +284,26 @@ class PolicyTransaction(models.Model):
     NON_MONETARY = frozenset({"beneficiary_change", "owner_change"})
 
     txn_ref = models.CharField(_("transaction ref"), max_length=40, unique=True)
-    policy = models.ForeignKey(
-        Policy, on_delete=models.PROTECT, related_name="transactions", verbose_name=_("policy")
-    )
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="transactions", verbose_name=_("policy"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     timestamp = models.DateTimeField(_("timestamp"))
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
     payer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="payments_made",
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments_made",
         verbose_name=_("payer"),
     )
     payee = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="payments_received",
+        Customer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments_received",
         verbose_name=_("payee"),
     )
     account_ref = models.CharField(_("account ref"), max_length=40, blank=True)
@@ -343,6 +352,9 @@ class BookSnapshot(models.Model):
         verbose_name_plural = _("book snapshots")
         get_latest_by = "computed_at"
 
+    def __str__(self) -> str:
+        return f"book at {self.computed_at:%Y-%m-%d %H:%M}"
+
 
 class BookMonthFigure(models.Model):
     month = models.DateField(_("month"), unique=True)  # first day of the month
@@ -358,6 +370,9 @@ class BookMonthFigure(models.Model):
         verbose_name = _("book month figure")
         verbose_name_plural = _("book month figures")
         ordering = ["month"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"
 
 
 class BookMixFigure(models.Model):
@@ -376,3 +391,6 @@ class BookMixFigure(models.Model):
         verbose_name = _("book mix figure")
         verbose_name_plural = _("book mix figures")
         constraints = [models.UniqueConstraint(fields=["dimension", "key"], name="book_mix_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.dimension}:{self.key}"

@@ -62,8 +62,9 @@ def customer_pii_reveal(*, user, customer: Customer) -> dict[str, str]:
         "id_number": crypto.decrypt(customer.id_number_ciphertext, "id_number"),
         "phone": crypto.decrypt(customer.phone_ciphertext, "phone") if customer.phone_ciphertext else "",
     }
-    audit.record_sensitive_read(actor=user, obj_type="customers.customer", obj_id=customer.customer_ref,
-                                fields=["id_number", "phone"])
+    audit.record_sensitive_read(
+        actor=user, obj_type="customers.customer", obj_id=customer.customer_ref, fields=["id_number", "phone"]
+    )
     return revealed
 
 

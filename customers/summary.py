@@ -102,18 +102,37 @@ def book_summary_refresh(*, trigger: str) -> BookSnapshot:
     codes = dict(Product.objects.values_list("id", "product_code"))
     mixes = []
     for row in in_force_qs.values("product").annotate(n=Count("id"), p=Sum("annual_premium")):
-        mixes.append(BookMixFigure(dimension="product", key=codes[row["product"]], label=names[row["product"]],
-                                   policies=row["n"], annual_premium=row["p"] or ZERO))
+        mixes.append(
+            BookMixFigure(
+                dimension="product",
+                key=codes[row["product"]],
+                label=names[row["product"]],
+                policies=row["n"],
+                annual_premium=row["p"] or ZERO,
+            )
+        )
     channel_labels = dict(Policy.Channel.choices)
     for row in in_force_qs.values("channel").annotate(n=Count("id"), p=Sum("annual_premium")):
-        mixes.append(BookMixFigure(dimension="channel", key=row["channel"],
-                                   label=str(channel_labels.get(row["channel"], row["channel"])),
-                                   policies=row["n"], annual_premium=row["p"] or ZERO))
+        mixes.append(
+            BookMixFigure(
+                dimension="channel",
+                key=row["channel"],
+                label=str(channel_labels.get(row["channel"], row["channel"])),
+                policies=row["n"],
+                annual_premium=row["p"] or ZERO,
+            )
+        )
     status_labels = dict(Policy.Status.choices)
     for row in Policy.objects.values("status").annotate(n=Count("id"), p=Sum("annual_premium")):
-        mixes.append(BookMixFigure(dimension="status", key=row["status"],
-                                   label=str(status_labels.get(row["status"], row["status"])),
-                                   policies=row["n"], annual_premium=row["p"] or ZERO))
+        mixes.append(
+            BookMixFigure(
+                dimension="status",
+                key=row["status"],
+                label=str(status_labels.get(row["status"], row["status"])),
+                policies=row["n"],
+                annual_premium=row["p"] or ZERO,
+            )
+        )
     BookMixFigure.objects.bulk_create(mixes)
 
     totals = Policy.objects.aggregate(

@@ -24,7 +24,8 @@ BODIES = {
 
 # Permission bundles over the book of business.
 BOOK_SUMMARY = ["customers.view_book_summary"]
-BOOK_READ = BOOK_SUMMARY + [
+BOOK_READ = [
+    *BOOK_SUMMARY,
     "customers.view_customer",
     "customers.view_beneficialowner",
     "customers.view_product",

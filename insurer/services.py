@@ -65,7 +65,12 @@ def demo_logins_create() -> list[DemoLogin]:
         user.save()
         user.groups.set([groups[role.code]])
         if created:
-            audit.record_change(actor=None, action="demo_login_create", obj_type="auth.user",
-                                obj_id=str(user.pk), detail={"role": role.code})
+            audit.record_change(
+                actor=None,
+                action="demo_login_create",
+                obj_type="auth.user",
+                obj_id=str(user.pk),
+                detail={"role": role.code},
+            )
         logins.append(DemoLogin(role.code, demo_password(role), role))
     return logins

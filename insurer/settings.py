@@ -31,7 +31,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 # Development-only defaults. They are public (they are in this file), so the production
 # profile refuses to start without real values from the environment.
-_DEV_SECRET_KEY = "embedded-profile-only-not-a-secret-9c1f0e7a3b"
+_DEV_SECRET_KEY = "embedded-profile-only-not-a-secret-9c1f0e7a3b"  # noqa: S105 (public on purpose)
 _DEV_PII_KEYS = "dev1:ZW1iZWRkZWQtcHJvZmlsZS1vbmx5LXBpaS1rZXktMDE="  # 32 bytes, base64
 _DEV_BLIND_INDEX_KEY = "embedded-profile-only-blind-index-key"
 
@@ -119,8 +119,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # the write lock up front, so two writers queue instead of failing with "locked".
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
-            "PRAGMA foreign_keys=ON;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;PRAGMA foreign_keys=ON;"
         ),
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -222,13 +221,16 @@ SPECTACULAR_SETTINGS = {
 # --- Celery ---------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
+    _broker_dir = Path(env.str("INSURER_BROKER_DIR", default=str(VAR_DIR / "broker")))
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+    # The filesystem transport expects its folders to exist, in the web process too.
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -262,6 +264,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if not EMBEDDED:
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    # Health checks come from inside the container network over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

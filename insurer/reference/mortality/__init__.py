@@ -14,9 +14,14 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-TABLE_FILES = {"CL1": "china-cl-2010-2013.csv", "CL2": "china-cl-2010-2013.csv",
-               "CL3": "china-cl-2010-2013.csv", "CL4": "china-cl-2010-2013.csv",
-               "CL5": "china-cl-2010-2013.csv", "CL6": "china-cl-2010-2013.csv"}
+TABLE_FILES = {
+    "CL1": "china-cl-2010-2013.csv",
+    "CL2": "china-cl-2010-2013.csv",
+    "CL3": "china-cl-2010-2013.csv",
+    "CL4": "china-cl-2010-2013.csv",
+    "CL5": "china-cl-2010-2013.csv",
+    "CL6": "china-cl-2010-2013.csv",
+}
 
 
 class UnknownTable(KeyError):

@@ -1,0 +1,90 @@
+"""Real Celery worker processes for the integration tests.
+
+The worker is a separate OS process (`celery -A insurer worker`) pointed at the test
+database by name and at the same broker as the test process: the filesystem broker in a
+temporary folder on the embedded default, Redis when CELERY_BROKER_URL says so (CI).
+Tests that use it need `transactional_db`, so what they write is committed and visible.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    from insurer.celery import app
+
+    env = {**os.environ, "INSURER_DB_NAME_OVERRIDE": str(connection.settings_dict["NAME"])}
+    original_options = dict(app.conf.broker_transport_options or {})
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        # A private queue folder, so a developer's running `make run` worker cannot steal the task.
+        queue, processed = tmp_path / "broker" / "queue", tmp_path / "broker" / "processed"
+        queue.mkdir(parents=True)
+        processed.mkdir(parents=True)
+        app.conf.broker_transport_options = {
+            **original_options,
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "processed_folder": str(processed),
+        }
+        env["INSURER_BROKER_DIR"] = str(tmp_path / "broker")
+    else:
+        app.connection_for_write().default_channel.client.flushdb()  # an empty queue per test
+    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 (closed below)
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "insurer",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    _wait_for(lambda: "ready" in (tmp_path / "worker.log").read_text(), 60, "the worker to start", tmp_path)
+    try:
+        yield worker
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        log.close()
+        app.conf.broker_transport_options = original_options
+        app.pool.force_close_all()
+
+
+def _wait_for(condition, seconds: float, what: str, tmp_path: Path) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}; worker log:\n{(tmp_path / 'worker.log').read_text()}")
+
+
+@pytest.fixture
+def wait_for(tmp_path):
+    return lambda condition, seconds, what: _wait_for(condition, seconds, what, tmp_path)

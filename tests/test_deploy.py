@@ -1,0 +1,97 @@
+"""The production shape, checked without Docker (no engine runs here): docker-compose.yml
+parses, has the five services with health checks, and gives the app containers every
+setting the production profile requires; `check --deploy` is clean."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SETTINGS_SOURCE = (ROOT / "insurer" / "settings.py").read_text()
+
+
+def required_in_production() -> set[str]:
+    """Variables settings.py refuses to start without in the production profile."""
+    return set(re.findall(r'_required\("([A-Z_]+)"', SETTINGS_SOURCE))
+
+
+def test_compose_has_the_production_services_with_health_checks():
+    services = COMPOSE["services"]
+    for name in ("postgres", "redis", "web", "worker", "beat"):
+        assert name in services, f"docker-compose.yml lacks the {name} service"
+        assert "healthcheck" in services[name], f"{name} has no health check"
+    assert services["postgres"]["image"].startswith("postgres:")
+    assert int(services["postgres"]["image"].split(":")[1]) >= 15
+    assert services["redis"]["image"].startswith("redis:")
+    assert "gunicorn" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "insurer", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "insurer", "beat"]
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_app_containers_get_every_setting_production_requires():
+    required = required_in_production() | {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "INSURER_PROFILE"}
+    assert {"DJANGO_SECRET_KEY", "INSURER_PII_KEYS", "INSURER_BLIND_INDEX_KEY"} <= required
+    settings_names = set(re.findall(r'env\.\w+\("([A-Z_]+)"', SETTINGS_SOURCE)) | required_in_production()
+    for name in ("web", "worker", "beat", "migrate"):
+        environment = COMPOSE["services"][name]["environment"]
+        missing = required - set(environment)
+        assert not missing, f"{name} lacks {sorted(missing)}"
+        assert environment["INSURER_PROFILE"] == "production"
+        assert environment["DATABASE_URL"].startswith("postgres://")
+        assert environment["CELERY_BROKER_URL"].startswith("redis://")
+        # Every variable given to the app is one the settings actually read (no dead config).
+        assert set(environment) <= settings_names, set(environment) - settings_names
+        # Secrets are never written into the file: they must come from the environment.
+        for secret in ("DJANGO_SECRET_KEY", "INSURER_PII_KEYS", "INSURER_BLIND_INDEX_KEY"):
+            assert environment[secret].startswith("${"), f"{secret} is hard-coded in docker-compose.yml"
+
+
+def test_dockerfile_builds_the_same_entrypoint():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.startswith("#") and "FROM python:3.11" in dockerfile
+    assert "INSURER_PROFILE=production" in dockerfile
+    assert "collectstatic" in dockerfile
+    assert '"gunicorn", "insurer.wsgi"' in dockerfile
+
+
+def _production_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_DEBUG"}}
+    env.update(
+        INSURER_PROFILE="production",
+        DJANGO_SECRET_KEY="test-deploy-check-" + "x" * 50,
+        INSURER_PII_KEYS="t1:" + "QUFB" * 10 + "QUE=",
+        INSURER_BLIND_INDEX_KEY="test-blind-index",
+        DATABASE_URL="sqlite:////tmp/insurer-deploy-check.sqlite3",
+    )
+    return env
+
+
+def test_check_deploy_is_clean_in_the_production_profile():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_profile_refuses_to_start_without_secrets():
+    env = _production_env()
+    del env["INSURER_PII_KEYS"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "INSURER_PII_KEYS must be set in the production profile" in result.stderr
