@@ -1,0 +1,1 @@
+"""Performance harness for ``make bench`` (see bench/README.md and docs/performance.md)."""
