@@ -48,3 +48,9 @@ def nobody(roles):
 def persona_factory(roles):
     """Make a persona for any role code (for parametrised permission matrices)."""
     return lambda code: _persona(roles, code)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 at production strength costs ~0.3 s a login; tests need no such strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
