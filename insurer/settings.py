@@ -46,6 +46,8 @@ def _required(name: str, dev_default: str) -> str:
 
 
 SECRET_KEY = _required("DJANGO_SECRET_KEY", _DEV_SECRET_KEY)
+# Old secret keys still accepted for signatures (sessions, password resets) during rotation.
+SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 # PII encryption keyring: "kid:base64key[,kid:base64key...]"; the first key encrypts, all
 # decrypt. Rotation: put the new key first, run `manage.py pii_rotate`, then drop the old
 # one (docs/operator-guide.md).
