@@ -174,6 +174,10 @@ USE_TZ = True
 # --- Static files (vendored; no Node and no network at run time) -----------------------
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+if EMBEDDED:
+    # Served from the app folders (WHITENOISE_USE_FINDERS); an empty root keeps whitenoise quiet.
+    STATIC_ROOT = VAR_DIR / "static"
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
