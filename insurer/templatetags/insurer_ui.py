@@ -1,0 +1,82 @@
+"""Small, domain-free helpers the page templates share: the signed-in user's roles, sortable
+table headers and page-size links. Domain apps pass plain values in; nothing here imports
+them."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+
+from insurer.roles import BY_CODE
+
+register = template.Library()
+
+ROLE_GROUP_PREFIX = "role:"
+PAGE_SIZES = (25, 50, 100)
+
+
+@register.simple_tag
+def user_roles(user) -> list[str]:
+    """Names of the roles the user holds (one Group per role, see insurer.roles)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    names = []
+    for group in sorted(g.name for g in user.groups.all()):
+        role = BY_CODE.get(group.removeprefix(ROLE_GROUP_PREFIX)) if group.startswith(ROLE_GROUP_PREFIX) else None
+        if role:
+            names.append(str(role.name))
+    if not names and user.is_superuser:
+        names.append(_("Superuser"))
+    return names
+
+
+def _current_ordering(request) -> str:
+    return request.GET.get("ordering", "") if request is not None else ""
+
+
+@register.inclusion_tag("insurer/partials/sortable_th.html", takes_context=True)
+def sortable_th(context, label, field: str | None = None, numeric: bool = False):
+    """A column header; when ``field`` is given, a link that sorts by it (a second click
+    reverses), with aria-sort telling assistive technology the current order."""
+    current = _current_ordering(context.get("request"))
+    direction = "ascending" if current == field else "descending" if field and current == f"-{field}" else ""
+    next_ordering = f"-{field}" if current == field else field
+    return {
+        "request": context.get("request"),
+        "label": label,
+        "field": field,
+        "numeric": numeric,
+        "direction": direction,
+        "next_ordering": next_ordering,
+    }
+
+
+@register.simple_tag(takes_context=True)
+def page_size_choices(context) -> list[dict]:
+    request = context.get("request")
+    raw = request.GET.get("page_size", "") if request is not None else ""
+    current = int(raw) if raw.isdigit() and int(raw) in PAGE_SIZES else PAGE_SIZES[0]
+    return [{"size": size, "current": size == current} for size in PAGE_SIZES]
+
+
+@register.simple_tag(takes_context=True)
+def render_panel(context, panel: dict):
+    """Render a dashboard panel's template with the panel's own dict as its context (the
+    keys its app's context function returned), on top of the page context (user, perms)."""
+    panel_template = context.template.engine.get_template(panel["template"])
+    with context.push(**panel):
+        return panel_template.render(context)
+
+
+@register.filter
+def get_item(mapping, key):
+    """``mapping[key]`` in a template, None when absent."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag
+def count_cap() -> int:
+    """The row count past which tables say "N+" (insurer.pagination.COUNT_CAP)."""
+    from insurer import pagination
+
+    return pagination.COUNT_CAP
