@@ -289,12 +289,23 @@ def _copy(rows: list[tuple]) -> None:
 
 
 def _insert(rows: list[tuple]) -> None:
+    """COPY on PostgreSQL; elsewhere one executemany per COPY_CHUNK rows (bulk_create
+    would split into 90-row statements on SQLite's parameter limit)."""
     if connection.vendor == "postgresql":
         _copy(rows)
         return
-    PolicyTransaction.objects.bulk_create(
-        (PolicyTransaction(**dict(zip(COLUMNS, row, strict=True))) for row in rows), batch_size=5000
-    )
+    ops = connection.ops
+    table = ops.quote_name(PolicyTransaction._meta.db_table)
+    sql = f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] * len(COLUMNS))})"  # noqa: S608
+    with connection.cursor() as cursor:
+        for part in chunks(rows, COPY_CHUNK):
+            cursor.executemany(
+                sql,
+                [
+                    (*r[:3], ops.adapt_datetimefield_value(r[3]), ops.adapt_decimalfield_value(r[4], 18, 2), *r[5:])
+                    for r in part
+                ],
+            )
 
 
 def run(table: Table, result) -> None:
