@@ -65,14 +65,14 @@ def _month_charts(months) -> dict:
                 {"name": _("Surrenders"), "type": "line", "axis": 0, "data": [m.surrenders for m in months]},
                 {"name": _("Lapses"), "type": "line", "axis": 0, "data": [m.lapses for m in months]},
                 {
-                    "name": _("Surrender rate (% of in force)"),
+                    "name": _("Surrender rate (per cent of in force)"),
                     "type": "line",
                     "axis": 1,
                     "dashed": True,
                     "data": [_rate_pct(m.surrenders, m.policies_in_force_end) for m in months],
                 },
                 {
-                    "name": _("Lapse rate (% of in force)"),
+                    "name": _("Lapse rate (per cent of in force)"),
                     "type": "line",
                     "axis": 1,
                     "dashed": True,

@@ -63,6 +63,8 @@ def paginate(request, queryset, default_size: int = PAGE_SIZES[0]):
 def _style(form) -> None:
     """Bootstrap classes and native date pickers for the FilterSet's form."""
     for field in form.fields.values():
+        if getattr(field, "empty_label", None) is not None:
+            field.empty_label = _("Any")  # instead of "---------"
         widget = field.widget
         if isinstance(widget, forms.DateInput):
             widget.input_type = "date"

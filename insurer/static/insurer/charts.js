@@ -72,7 +72,10 @@
         return {
           type: "value",
           name: a.name,
+          // Axis names sit above the labels, pointing inwards, so they are never clipped.
+          nameTextStyle: {align: i === 0 ? "left" : "right"},
           position: i === 0 ? "left" : "right",
+          minInterval: a.format === "count" ? 1 : 0,
           splitLine: {show: i === 0},
           axisLabel: {formatter: function (v) { return formats[i](v, true); }}
         };
@@ -88,13 +91,17 @@
       aria: {enabled: true},
       animation: false,
       tooltip: {trigger: "item", confine: true, valueFormatter: function (v) { return fmt(v, false); }},
-      legend: {type: "scroll", bottom: 0},
+      // The legend beside the pie, scrolling when a book has many products.
+      legend: {type: "scroll", orient: "vertical", right: 0, top: "middle", itemWidth: 14, itemHeight: 10,
+               textStyle: {width: 180, overflow: "truncate"}, tooltip: {show: true}},
       series: [{
         type: "pie",
-        radius: spec.donut ? ["42%", "68%"] : "68%",
-        center: ["50%", "45%"],
-        avoidLabelOverlap: true,
-        label: {formatter: "{d}%"},
+        radius: spec.donut ? ["40%", "72%"] : "72%",
+        center: ["30%", "50%"],
+        percentPrecision: 0,
+        // Shares inside the slices: outside labels get cut off in a narrow card.
+        label: {position: "inside", formatter: "{d}%", color: "#fff"},
+        labelLine: {show: false},
         data: spec.items
       }]
     };
