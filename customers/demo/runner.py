@@ -220,6 +220,8 @@ def write_database(demo: Demo, size: Size, report: SeedReport, *, keep: bool) ->
         with report.timed("insert transactions"):
             store.insert(PolicyTransaction, _transaction_columns(led, ids), size.batch)
         store.reset_sequences()
+        with report.timed("check foreign keys"):
+            store.check_constraints()
 
 
 def write_csvs(demo: Demo, directory: Path, report: SeedReport) -> None:

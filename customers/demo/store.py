@@ -48,6 +48,14 @@ def reset_sequences() -> None:
             cursor.execute(sql)
 
 
+def check_constraints() -> None:
+    """Run PostgreSQL's deferred foreign-key checks now rather than at COMMIT, so the
+    timings show where the time goes (for 3,000,000 transactions it is most of a minute)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 # --- value formatting -------------------------------------------------------------------
 
 
