@@ -445,3 +445,14 @@ def test_import_book_command_with_an_actor_checks_their_role(internal_auditor):
     with pytest.raises(CommandError, match="may not import"):
         call_command("import_book", str(FIXTURES), "--actor", internal_auditor.username)
     assert Product.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_import_file_entry_point_with_and_without_actor(integrator, internal_auditor):
+    raw = imports.import_file("products", FIXTURES / "products.csv")
+    assert (raw.created, raw.rows) == (3, 3) and raw.seconds > 0
+    checked = imports.import_file("customers", FIXTURES / "customers.csv", actor=integrator)
+    assert checked.as_dict()["created"] == 6
+    with pytest.raises(PermissionDenied):
+        imports.import_file("beneficial_owners", FIXTURES / "beneficial_owners.csv", actor=internal_auditor)
+    assert BeneficialOwner.objects.count() == 0
