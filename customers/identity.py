@@ -92,12 +92,12 @@ def uscc_check_char(first17: str) -> str:
 
 
 def make_uscc(region: str, serial: int) -> str:
-    """A valid code for demo data: registered by market regulation (9), enterprise (1)."""
-    body = f"91{region}{serial:09d}"
+    """A valid code for demo data: registered by market regulation (9), enterprise (1).
+
+    ``serial`` 0-99,999,999 becomes the organisation code's eight-digit body."""
+    body = f"91{region}{serial % 100_000_000:08d}"
     # The organisation-code part (positions 9-17) carries its own GB 11714 check digit.
-    org = body[8:16]
     weights = [3, 7, 9, 10, 5, 8, 4, 2]
-    check = 11 - sum(int(c) * w for c, w in zip(org, weights, strict=True)) % 11
-    org_check = {10: "X", 11: "0"}.get(check, str(check))
-    first17 = body[:16] + org_check
+    check = 11 - sum(int(c) * w for c, w in zip(body[8:16], weights, strict=True)) % 11
+    first17 = body + {10: "X", 11: "0"}.get(check, str(check))
     return first17 + uscc_check_char(first17)

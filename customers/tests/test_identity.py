@@ -51,10 +51,11 @@ def test_generated_resident_ids_always_validate(birth, sequence, sex):
     assert validate_resident_id(number, birth_date=birth, sex=sex) == number
 
 
-@given(serial=st.integers(min_value=1, max_value=999_999_999))
-def test_generated_uscc_always_validate(serial):
+@given(serial=st.integers(min_value=1, max_value=99_999_998))
+def test_generated_uscc_always_validate_and_differ_by_serial(serial):
     code = make_uscc("440300", serial)
     assert validate_uscc(code) == code
+    assert make_uscc("440300", serial + 1) != code
 
 
 def test_bad_uscc_is_refused():
