@@ -20,6 +20,7 @@ def test_sign_in_lands_on_the_dashboard(probe, analyst, book):
     page.get_by_label("Password").fill("wrong-password-123")
     page.get_by_role("button", name="Sign in").click()
     assert page.get_by_role("alert").is_visible()
+    probe.screenshot("login")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/book/customers/")
