@@ -70,6 +70,9 @@ def progress(name: str, entry: dict) -> None:
 def table(results: dict) -> None:
     b = results["benchmarks"]
     print(f"\n{results['cpu']} x{results['cores']}, Python {results['python']}, PostgreSQL {results['postgres']}")
+    load1 = (results.get("loadavg_at_start") or [0])[0]
+    if load1 > 0.5 * (results.get("cores") or 1):
+        print(f"WARNING: load average {load1} at start: other work was running; figures are pessimistic")
     d = results.get("data") or {}
     print(f"data ({results['size']}): " + ", ".join(f"{k} {v:,}" for k, v in d.items() if v is not None))
     seed = results.get("seed") or {}

@@ -43,7 +43,9 @@ VAR = ROOT / "var" / "bench"
 
 P95_BUDGET_MS = 200
 IMPORT_BUDGET_ROWS_S = 20_000
-IMPORT_MIN_ROWS = 300_000
+# The issue's medium book has "about 300,000 transactions" (seed 7 gives 299,944): a file of
+# that order is what the budget is about; a much smaller file would flatter the rate.
+IMPORT_MIN_ROWS = 290_000
 QUERY_PAGE_SIZES = [25, 100]  # the HTML tables offer 25, 50, 100
 
 # name, path, auth, page-size query parameter (None: the page has no pages)
@@ -231,26 +233,28 @@ def run_import(db: Database, redis: str | None, args) -> tuple[dict, dict | None
     then time transactions.csv alone. Returns (entry, env of the imported database)."""
     name = "import.transactions"
     csv_dir = VAR / f"csv-{args.import_size}-seed7"
-    gen, target = db.sibling(db.name + "_csvgen"), db.sibling(db.name + "_import")
+    target = db.sibling(db.name + "_import")
     entry: dict = {"budget": f">= {IMPORT_BUDGET_ROWS_S:,} rows/s, >= {IMPORT_MIN_ROWS:,} rows"}
-    pg.create(gen, drop_first=True)
-    gen_env = pg.django_env(gen, redis, VAR)
-    print(f"migrating {gen.name} ...", flush=True)
-    pg.manage(gen_env, "migrate", "--noinput")
-    pg.drop(target)  # cloned below from the migrated, still empty generator database
-    with gen.connect("postgres") as conn:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{target.name}" TEMPLATE "{gen.name}"')
+    pg.create(target, drop_first=True)  # fresh: a re-import of existing refs is a no-op
+    env = pg.django_env(target, redis, VAR)
+    print(f"migrating {target.name} ...", flush=True)
+    pg.manage(env, "migrate", "--noinput")
     if not (csv_dir / "transactions.csv").exists():
         print(f"writing {args.import_size} CSVs (seed 7) to {csv_dir} ...", flush=True)
         csv_dir.mkdir(parents=True, exist_ok=True)
         seconds, _ = pg.manage(
-            gen_env, "seed_demo", "--size", args.import_size, "--seed", "7", "--csv", str(csv_dir), timeout=3600
+            env,
+            "seed_demo",
+            "--size",
+            args.import_size,
+            "--seed",
+            "7",
+            "--csv",
+            str(csv_dir),
+            "--csv-only",
+            timeout=3600,
         )
         entry["csv_seconds"] = round(seconds, 1)
-    pg.drop(gen)
-    env = pg.django_env(target, redis, VAR)
     print(f"importing {csv_dir.name} into {target.name} ...", flush=True)
     result = probe(
         env,
