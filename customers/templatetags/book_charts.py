@@ -46,7 +46,10 @@ def _month_charts(months) -> dict:
         "business": {
             "kind": "line",
             "categories": categories,
-            "axes": [{"name": _("New policies"), "format": "count"}, {"name": _("In force"), "format": "count"}],
+            "axes": [
+                {"name": _("New policies"), "format": "count"},
+                {"name": _("Policies in force"), "format": "count"},
+            ],
             "series": [
                 {"name": _("New policies"), "type": "line", "axis": 0, "data": [m.new_policies for m in months]},
                 {

@@ -88,6 +88,10 @@ def test_the_interface_switches_to_simplified_chinese(signed_in):
     page.wait_for_function("() => document.documentElement.lang === 'zh-hans'")
     assert page.get_by_role("heading", name="仪表盘").is_visible()
     assert "保单" in page.locator("main").inner_text()
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-chart]')].every(el => el.querySelector('canvas'))"
+    )
+    signed_in.screenshot("dashboard-zh")
     page.get_by_role("button", name="业务台账").click()
     page.get_by_role("link", name="客户").click()
     page.wait_for_url("**/book/customers/")
