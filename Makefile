@@ -58,6 +58,7 @@ vendor:
 check-deploy: $(RUNTIME_STAMP)
 	INSURER_PROFILE=production DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-not-a-real-secret-0123456789abcdef \
 	INSURER_PII_KEYS=ci:$$(head -c 32 /dev/urandom | base64) INSURER_BLIND_INDEX_KEY=ci-$$(date +%s) \
+	INSURER_LEDGER_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) \
 	DATABASE_URL=sqlite:///tmp/check-deploy.sqlite3 \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 

@@ -1,47 +1,41 @@
-"""Audit hooks every service and selector calls.
+"""Audit hooks every service and selector calls; they append to the hash-chained ledger
+(insurer.ledger) in the caller's transaction, so a change and its record commit together.
 
-The hash-chained ledger (PLT-4) replaces the bodies of these functions; the call sites
-stay. Until then each event is written to the ``insurer.audit`` logger with the request id,
-so nothing that must be audited is silently dropped.
+Also logged to ``insurer.audit`` (stdout in production) for log shipping.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 
-from insurer.middleware import current_request_id, current_source_address
+from insurer.ledger import services as ledger
 
 logger = logging.getLogger("insurer.audit")
 
 
-def _emit(kind: str, actor, action: str, obj_type: str, obj_id: str, detail: dict) -> None:
-    logger.info(
-        json.dumps(
-            {
-                "kind": kind,
-                "actor_id": getattr(actor, "pk", None),
-                "actor": getattr(actor, "username", str(actor) if actor else None),
-                "action": action,
-                "object_type": obj_type,
-                "object_id": obj_id,
-                "request_id": current_request_id.get(),
-                "source_address": current_source_address.get(),
-                "detail": detail,
-            },
-            ensure_ascii=False,
-            default=str,
-        )
-    )
+def record_change(*, actor, action: str, obj_type: str, obj_id: str, detail: dict | None = None,
+                  before: dict | None = None, after: dict | None = None, object_repr: str = "",
+                  reason: str = ""):  # fmt: skip
+    changes = dict(detail or {})
+    if before is not None:
+        changes["before"] = before
+    if after is not None:
+        changes["after"] = after
+    event = ledger.append(kind="change", actor=actor, action=action, object_type=obj_type, object_id=obj_id,
+                          object_repr=object_repr, changes=changes, reason=reason)  # fmt: skip
+    logger.info("audit #%s change %s %s:%s by %s", event.sequence, action, obj_type, obj_id, event.actor_name)
+    return event
 
 
-def record_change(*, actor, action: str, obj_type: str, obj_id: str, detail: dict | None = None) -> None:
-    _emit("change", actor, action, obj_type, obj_id, detail or {})
+def record_sensitive_read(*, actor, obj_type: str, obj_id: str, fields: list[str], reason: str = ""):
+    event = ledger.append(kind="sensitive_read", actor=actor, action="reveal", object_type=obj_type,
+                          object_id=obj_id, changes={"fields": fields}, reason=reason)  # fmt: skip
+    logger.info("audit #%s sensitive read %s:%s by %s", event.sequence, obj_type, obj_id, event.actor_name)
+    return event
 
 
-def record_sensitive_read(*, actor, obj_type: str, obj_id: str, fields: list[str]) -> None:
-    _emit("sensitive_read", actor, "reveal", obj_type, obj_id, {"fields": fields})
-
-
-def record_export(*, actor, obj_type: str, rows: int, filters: dict) -> None:
-    _emit("export", actor, "export", obj_type, "", {"rows": rows, "filters": filters})
+def record_export(*, actor, obj_type: str, rows: int, filters: dict):
+    event = ledger.append(kind="export", actor=actor, action="export", object_type=obj_type,
+                          changes={"rows": rows, "filters": filters})  # fmt: skip
+    logger.info("audit #%s export %s (%s rows) by %s", event.sequence, obj_type, rows, event.actor_name)
+    return event

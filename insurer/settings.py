@@ -34,6 +34,7 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 _DEV_SECRET_KEY = "embedded-profile-only-not-a-secret-9c1f0e7a3b"  # noqa: S105 (public on purpose)
 _DEV_PII_KEYS = "dev1:ZW1iZWRkZWQtcHJvZmlsZS1vbmx5LXBpaS1rZXktMDE="  # 32 bytes, base64
 _DEV_BLIND_INDEX_KEY = "embedded-profile-only-blind-index-key"
+_DEV_LEDGER_SIGNING_KEY = "ZW1iZWRkZWQtcHJvZmlsZS1sZWRnZXItc2lnbmluZy0="  # 32-byte Ed25519 seed
 
 
 def _required(name: str, dev_default: str) -> str:
@@ -53,6 +54,9 @@ SECRET_KEY_FALLBACKS = env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[])
 # one (docs/operator-guide.md).
 INSURER_PII_KEYS = _required("INSURER_PII_KEYS", _DEV_PII_KEYS)
 INSURER_BLIND_INDEX_KEY = _required("INSURER_BLIND_INDEX_KEY", _DEV_BLIND_INDEX_KEY)
+# Signs the audit ledger's checkpoints (Ed25519 seed, base64). Its public half is what the
+# audit committee keeps: `manage.py audit_checkpoint --public-key`.
+INSURER_LEDGER_SIGNING_KEY = _required("INSURER_LEDGER_SIGNING_KEY", _DEV_LEDGER_SIGNING_KEY)
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -74,6 +78,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "insurer",
+    "insurer.ledger",
     "customers",
 ]
 
@@ -248,6 +253,8 @@ CELERY_BEAT_SCHEDULE = {
     # The dashboard reads precomputed figures; refresh them nightly in case a change
     # reached the book without going through an import (e.g. a database restore).
     "book-summary-nightly": {"task": "customers.tasks.book_summary_refresh_task", "schedule": 24 * 3600},
+    # A signed checkpoint of the audit ledger's head every hour (docs/operator-guide.md §7).
+    "ledger-checkpoint-hourly": {"task": "insurer.ledger.tasks.ledger_checkpoint_task", "schedule": 3600},
 }
 
 # --- Security -------------------------------------------------------------------------

@@ -38,7 +38,12 @@ def test_compose_has_the_production_services_with_health_checks():
 
 def test_app_containers_get_every_setting_production_requires():
     required = required_in_production() | {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "INSURER_PROFILE"}
-    assert {"DJANGO_SECRET_KEY", "INSURER_PII_KEYS", "INSURER_BLIND_INDEX_KEY"} <= required
+    assert {
+        "DJANGO_SECRET_KEY",
+        "INSURER_PII_KEYS",
+        "INSURER_BLIND_INDEX_KEY",
+        "INSURER_LEDGER_SIGNING_KEY",
+    } <= required
     settings_names = set(re.findall(r'env\.\w+\("([A-Z_]+)"', SETTINGS_SOURCE)) | required_in_production()
     for name in ("web", "worker", "beat", "migrate"):
         environment = COMPOSE["services"][name]["environment"]
@@ -50,7 +55,7 @@ def test_app_containers_get_every_setting_production_requires():
         # Every variable given to the app is one the settings actually read (no dead config).
         assert set(environment) <= settings_names, set(environment) - settings_names
         # Secrets are never written into the file: they must come from the environment.
-        for secret in ("DJANGO_SECRET_KEY", "INSURER_PII_KEYS", "INSURER_BLIND_INDEX_KEY"):
+        for secret in sorted(required_in_production()):
             assert environment[secret].startswith("${"), f"{secret} is hard-coded in docker-compose.yml"
 
 
@@ -69,6 +74,7 @@ def _production_env() -> dict[str, str]:
         DJANGO_SECRET_KEY="test-deploy-check-" + "x" * 50,
         INSURER_PII_KEYS="t1:" + "QUFB" * 10 + "QUE=",
         INSURER_BLIND_INDEX_KEY="test-blind-index",
+        INSURER_LEDGER_SIGNING_KEY="QUFB" * 10 + "QUE=",
         DATABASE_URL="sqlite:////tmp/insurer-deploy-check.sqlite3",
     )
     return env

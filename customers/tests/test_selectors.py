@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import logging
-
 import pytest
 from django.core.exceptions import PermissionDenied
 
 from customers.selectors import customer_pii_reveal, customers_for
 from customers.tests import builders
+from insurer.ledger.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +20,15 @@ def test_pii_is_stored_encrypted_and_listed_masked(aml_analyst):
     assert listed.id_number_masked.count("*") == 8
 
 
-def test_reveal_needs_the_pii_permission_and_is_a_recorded_sensitive_read(aml_analyst, caplog):
+def test_reveal_needs_the_pii_permission_and_is_a_recorded_sensitive_read(aml_analyst):
     customer = builders.person(phone="13912345678")
-    with caplog.at_level(logging.INFO, logger="insurer.audit"):
-        revealed = customer_pii_reveal(user=aml_analyst, customer=customer)
+    revealed = customer_pii_reveal(user=aml_analyst, customer=customer)
     assert revealed["phone"] == "13912345678"
     assert revealed["id_number"].endswith(customer.id_number_masked[-4:])
-    event = json.loads(caplog.records[-1].getMessage())
-    assert event["kind"] == "sensitive_read"
-    assert (event["actor"], event["object_id"]) == (aml_analyst.username, customer.customer_ref)
+    event = AuditEvent.objects.get(kind="sensitive_read")
+    assert (event.actor_name, event.object_id) == (aml_analyst.username, customer.customer_ref)
+    assert event.actor_roles == ["aml_analyst"]
+    assert event.changes == {"fields": ["id_number", "phone"]}
 
 
 @pytest.mark.parametrize("role", ["internal_auditor", "board_member", "actuary", "integrator"])

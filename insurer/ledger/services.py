@@ -1,0 +1,145 @@
+"""Writing and verifying the audit ledger.
+
+``append`` is called by insurer.audit inside the caller's transaction: the event commits
+or rolls back with the change it records. It locks the chain head, so concurrent writers
+queue (on PostgreSQL a row lock held to commit; on SQLite the IMMEDIATE write lock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from insurer.ledger import chain, signing
+from insurer.ledger.models import AuditEvent, ChainHead, Checkpoint, statement
+from insurer.middleware import current_request_id, current_source_address
+
+VERIFY_CHUNK = 20_000
+
+
+def _roles_of(actor) -> list[str]:
+    if actor is None or getattr(actor, "pk", None) is None:
+        return []
+    cached = getattr(actor, "_ledger_roles", None)
+    if cached is None:
+        names = actor.groups.values_list("name", flat=True) if hasattr(actor, "groups") else []
+        cached = sorted(n.removeprefix("role:") for n in names)
+        actor._ledger_roles = cached
+    return cached
+
+
+def _head_for_update() -> ChainHead:
+    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        ChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": chain.GENESIS})
+        head = ChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def append(*, kind: str, actor, action: str, object_type: str, object_id: str = "", object_repr: str = "",
+           changes: dict | None = None, reason: str = "") -> AuditEvent:  # fmt: skip
+    """Append one event to the chain, in the current transaction (one is opened if none)."""
+    with transaction.atomic():
+        head = _head_for_update()
+        values = {
+            "sequence": head.sequence + 1,
+            "recorded_at": timezone.now(),
+            "kind": kind,
+            "actor_id": getattr(actor, "pk", None),
+            "actor_name": (getattr(actor, "username", None) or (str(actor) if actor else "system"))[:150],
+            "actor_roles": _roles_of(actor),
+            "action": action[:60],
+            "object_type": object_type[:60],
+            "object_id": str(object_id)[:120],
+            "object_repr": str(object_repr)[:200],
+            "changes": chain.normalise_json(changes or {}),
+            "request_id": current_request_id.get() or "",
+            "source_address": current_source_address.get() or "",
+            "reason": reason,
+        }
+        digest = chain.link(head.hash, [values[f] for f in chain.HASHED_FIELDS])
+        event = AuditEvent.objects.create(**values, prev_hash=head.hash, hash=digest)
+        ChainHead.objects.filter(pk=1).update(sequence=event.sequence, hash=digest)
+        return event
+
+
+@transaction.atomic
+def checkpoint_create() -> Checkpoint | None:
+    """Sign the current head. Run on a schedule (beat) and on demand."""
+    head = ChainHead.objects.filter(pk=1).first()
+    if head is None or head.sequence == 0:
+        return None
+    signed_at = timezone.now()
+    return Checkpoint.objects.create(
+        sequence=head.sequence, hash=head.hash, signed_at=signed_at, key_fingerprint=signing.fingerprint(),
+        signature=signing.sign(statement(head.sequence, head.hash, signed_at)),
+    )  # fmt: skip
+
+
+@dataclass
+class VerifyReport:
+    events: int = 0
+    head_sequence: int = 0
+    checkpoints_checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _rows():
+    fields = [*chain.HASHED_FIELDS, "prev_hash", "hash"]
+    queryset = AuditEvent.objects.order_by("sequence").values_list(*fields)
+    # A server-side cursor on PostgreSQL: a million rows stream, they are not loaded at once.
+    return queryset.iterator(chunk_size=VERIFY_CHUNK)
+
+
+def verify(*, external_checkpoints: list[dict] | None = None, public_key_b64: str | None = None) -> VerifyReport:
+    """Re-walk the whole chain; name the first bad event; check every checkpoint (stored
+    ones and, if given, the copies an audit committee kept) against the chain."""
+    report = VerifyReport()
+    wanted = {c.sequence: c for c in Checkpoint.objects.all()}
+    external = {int(c["sequence"]): c for c in external_checkpoints or []}
+    seen_hash: dict[int, str] = {}
+    keep = set(wanted) | set(external)
+    try:
+        for sequence, digest in chain.walk(_rows()):
+            report.events += 1
+            if sequence in keep:
+                seen_hash[sequence] = digest
+    except chain.ChainBroken as broken:
+        report.problems.append(str(broken))
+        return report
+    head = ChainHead.objects.filter(pk=1).first()
+    report.head_sequence = head.sequence if head else 0
+    if report.head_sequence != report.events:
+        report.problems.append(f"chain head says #{report.head_sequence} but {report.events} events were found")
+    for sequence, cp in sorted(wanted.items()):
+        report.checkpoints_checked += 1
+        if not signing.verify(cp.statement(), cp.signature, public_key_b64):
+            report.problems.append(f"checkpoint #{sequence}: signature does not verify")
+        elif seen_hash.get(sequence) != cp.hash:
+            report.problems.append(f"checkpoint #{sequence}: the chain no longer has the signed hash (rewritten)")
+    for sequence, cp in sorted(external.items()):
+        report.checkpoints_checked += 1
+        kept = statement(sequence, cp["hash"], parse_datetime(cp["signed_at"]))
+        if not signing.verify(kept, cp["signature"], public_key_b64):
+            report.problems.append(f"kept checkpoint #{sequence}: signature does not verify")
+        elif seen_hash.get(sequence) != cp["hash"]:
+            report.problems.append(f"kept checkpoint #{sequence}: the chain no longer has hash {cp['hash'][:12]}…")
+    return report
+
+
+def checkpoint_export(checkpoint: Checkpoint) -> dict:
+    """The record an audit committee keeps outside the system (verify(external_checkpoints=...))."""
+    return {"sequence": checkpoint.sequence, "hash": checkpoint.hash,
+            "signed_at": chain.timestamp_text(checkpoint.signed_at), "signature": checkpoint.signature,
+            "key_fingerprint": checkpoint.key_fingerprint}  # fmt: skip
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"

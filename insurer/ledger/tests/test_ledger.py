@@ -1,0 +1,133 @@
+"""The audit ledger: a chain that verifies, refuses edits, and names the first bad event."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+
+from insurer import audit
+from insurer.ledger import chain
+from insurer.ledger.maintenance import triggers_disabled
+from insurer.ledger.models import AuditEvent, Checkpoint
+from insurer.ledger.services import append, checkpoint_create, checkpoint_export, verify
+
+pytestmark = pytest.mark.django_db
+
+
+def _events(n: int, actor=None) -> list[AuditEvent]:
+    return [
+        audit.record_change(actor=actor, action="update", obj_type="customers.customer", obj_id=f"C{i:08d}",
+                            before={"address": "旧地址"}, after={"address": f"新地址 {i}"})
+        for i in range(1, n + 1)
+    ]  # fmt: skip
+
+
+def _raw_update(sql: str, params=()) -> None:
+    with triggers_disabled(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_events_chain_from_genesis_and_verify(cro):
+    events = _events(5, actor=cro)
+    assert [e.sequence for e in events] == [1, 2, 3, 4, 5]
+    assert events[0].prev_hash == chain.GENESIS
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
+    assert events[2].actor_name == cro.username and events[2].actor_roles == ["cro"]
+    assert events[2].changes == {"before": {"address": "旧地址"}, "after": {"address": "新地址 3"}}
+    report = verify()
+    assert report.ok and report.events == 5 and report.head_sequence == 5
+
+
+def test_the_database_refuses_update_delete_and_truncate():
+    _events(2)
+    for attempt in (
+        lambda: AuditEvent.objects.filter(sequence=1).update(action="tampered"),
+        lambda: AuditEvent.objects.filter(sequence=2).delete(),
+    ):
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt()
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as c:
+            c.execute("TRUNCATE ledger_auditevent CASCADE")
+    assert AuditEvent.objects.count() == 2
+
+
+def test_a_changed_event_is_named(cro):
+    _events(6)
+    _raw_update("UPDATE ledger_auditevent SET object_id = %s WHERE sequence = 4", ["C99999999"])
+    report = verify()
+    assert report.problems == ["event #4: content changed after it was recorded (hash differs)"]
+
+
+def test_a_removed_event_is_named():
+    _events(6)
+    _raw_update("DELETE FROM ledger_auditevent WHERE sequence = 3")
+    assert verify().problems == ["event #3: missing (the next stored event is #4)"]
+
+
+def test_a_wholesale_rewrite_is_caught_by_the_signed_checkpoint():
+    _events(4)
+    checkpoint = checkpoint_create()
+    assert checkpoint.sequence == 4
+    # An attacker edits event 2 and recomputes every hash after it: the chain walks clean...
+    rows = list(AuditEvent.objects.order_by("sequence").values_list(*chain.HASHED_FIELDS))
+    rows[1] = (*rows[1][:8], "C00000666", *rows[1][9:])
+    previous = chain.GENESIS
+    with triggers_disabled(), connection.cursor() as cursor:
+        for row in rows:
+            digest = chain.link(previous, row)
+            cursor.execute("UPDATE ledger_auditevent SET object_id = %s, prev_hash = %s, hash = %s WHERE sequence = %s",
+                           [row[8], previous, digest, row[0]])  # fmt: skip
+            previous = digest
+        cursor.execute("UPDATE ledger_chainhead SET hash = %s", [previous])
+    # ...but the signed checkpoint no longer matches.
+    assert verify().problems == ["checkpoint #4: the chain no longer has the signed hash (rewritten)"]
+
+
+def test_a_forged_checkpoint_is_caught():
+    _events(3)
+    checkpoint_create()
+    _raw_update("UPDATE ledger_checkpoint SET hash = %s", ["f" * 64])
+    assert verify().problems == ["checkpoint #3: signature does not verify"]
+
+
+def test_checkpoints_kept_outside_catch_a_rewrite_that_also_deleted_the_stored_ones(tmp_path, capsys):
+    _events(3)
+    kept = [checkpoint_export(checkpoint_create())]
+    _raw_update("DELETE FROM ledger_checkpoint")
+    _raw_update("UPDATE ledger_auditevent SET hash = %s WHERE sequence = 3", ["0" * 64])
+    assert "event #3" in verify(external_checkpoints=kept).problems[0]
+
+    # The command line: --export writes what the committee keeps; --checkpoints reads it back.
+    path = tmp_path / "kept.jsonl"
+    path.write_text("".join(json.dumps(c) + "\n" for c in kept))
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("audit_verify", checkpoints=str(path))
+    assert exit_info.value.code == 1
+    assert "LEDGER BROKEN: event #3" in capsys.readouterr().err
+
+
+def test_a_rolled_back_change_leaves_no_event_and_no_gap():
+    _events(2)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        append(kind="change", actor=None, action="update", object_type="x", object_id="1")
+        raise RuntimeError("the business change failed")
+    _events(1)
+    assert list(AuditEvent.objects.order_by("sequence").values_list("sequence", flat=True)) == [1, 2, 3]
+    assert verify().ok
+
+
+def test_audit_verify_and_checkpoint_commands(capsys, tmp_path):
+    _events(3)
+    call_command("audit_checkpoint")
+    call_command("audit_verify")
+    out = capsys.readouterr().out
+    assert "signed checkpoint #3" in out
+    assert "ledger OK: 3 events, head #3, 1 checkpoints verified" in out
+    call_command("audit_checkpoint", export=str(tmp_path / "cp.jsonl"))
+    assert json.loads((tmp_path / "cp.jsonl").read_text())["sequence"] == 3
+    assert Checkpoint.objects.count() == 1
