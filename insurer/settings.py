@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "csp",
     "insurer",
     "insurer.ledger",
+    "insurer.notifications",
     "customers",
 ]
 
@@ -112,6 +113,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "insurer.navigation.navigation",
+                "insurer.notifications.context.notifications",
             ],
         },
     },
@@ -256,6 +258,13 @@ CELERY_BEAT_SCHEDULE = {
     # A signed checkpoint of the audit ledger's head every hour (docs/operator-guide.md §7).
     "ledger-checkpoint-hourly": {"task": "insurer.ledger.tasks.ledger_checkpoint_task", "schedule": 3600},
 }
+
+# --- E-mail (notifications) ------------------------------------------------------------
+# Embedded: printed to the console. Production: set EMAIL_URL (smtp+tls://user:pass@host:587).
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="insurer-platform@localhost")
+INSURER_NOTIFY_BY_EMAIL = env.bool("INSURER_NOTIFY_BY_EMAIL", default=not EMBEDDED)
 
 # --- Security -------------------------------------------------------------------------
 CONTENT_SECURITY_POLICY = {

@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("book/", include("customers.urls")),
+    path("notifications/", include("insurer.notifications.urls")),
     path("api/<version>/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]
