@@ -79,3 +79,19 @@ BY_CODE = {r.code: r for r in CATALOGUE}
 
 def group_name(role: Role) -> str:
     return f"role:{role.code}"
+
+
+# Permissions that apps add to roles at start-up (``contribute`` from AppConfig.ready), so a
+# new app grants its own permissions without the platform importing it.
+_CONTRIBUTED: dict[str, set[str]] = {}
+
+
+def contribute(permissions_by_role: dict[str, list[str]]) -> None:
+    for code, permissions in permissions_by_role.items():
+        if code not in BY_CODE:
+            raise KeyError(f"unknown role {code!r} in a permission contribution")
+        _CONTRIBUTED.setdefault(code, set()).update(permissions)
+
+
+def permissions_for(role: Role) -> tuple[str, ...]:
+    return tuple(dict.fromkeys([*role.permissions, *sorted(_CONTRIBUTED.get(role.code, ()))]))

@@ -15,7 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from insurer import audit
-from insurer.roles import CATALOGUE, Role, group_name
+from insurer.roles import CATALOGUE, Role, group_name, permissions_for
 
 
 def _permissions(codes: tuple[str, ...]) -> list[Permission]:
@@ -34,7 +34,7 @@ def roles_sync() -> dict[str, Group]:
     groups = {}
     for role in CATALOGUE:
         group, _ = Group.objects.get_or_create(name=group_name(role))
-        group.permissions.set(_permissions(role.permissions))
+        group.permissions.set(_permissions(permissions_for(role)))
         groups[role.code] = group
     return groups
 
