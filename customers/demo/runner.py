@@ -188,7 +188,7 @@ def write_database(demo: Demo, size: Size, report: SeedReport, *, keep: bool) ->
         ids = store.first_ids()
         with report.timed("insert products"):
             store.insert(Product, _products_columns(ids[Product]), size.batch)
-        with report.timed("insert customers"):
+        with report.timed("insert customers"), store.bulk_load(Customer, empty=not keep):
             store.insert(Customer, _customer_columns(people, ids[Customer], now, sealed), size.batch)
         own = demo.owners
         with report.timed("insert beneficial owners"):
@@ -203,10 +203,10 @@ def write_database(demo: Demo, size: Size, report: SeedReport, *, keep: bool) ->
                 },
                 size.batch,
             )
-        with report.timed("insert policies"):
+        with report.timed("insert policies"), store.bulk_load(Policy, empty=not keep):
             store.insert(Policy, _policy_columns(pol, ids, now), size.batch)
         ben = demo.beneficiaries
-        with report.timed("insert beneficiaries"):
+        with report.timed("insert beneficiaries"), store.bulk_load(PolicyBeneficiary, empty=not keep):
             store.insert(
                 PolicyBeneficiary,
                 {
@@ -217,7 +217,7 @@ def write_database(demo: Demo, size: Size, report: SeedReport, *, keep: bool) ->
                 },
                 size.batch,
             )
-        with report.timed("insert transactions"):
+        with report.timed("insert transactions"), store.bulk_load(PolicyTransaction, empty=not keep):
             store.insert(PolicyTransaction, _transaction_columns(led, ids), size.batch)
         store.reset_sequences()
         with report.timed("check foreign keys"):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,48 @@ def check_constraints() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@contextmanager
+def bulk_load(model, *, empty: bool):
+    """Load a freshly emptied PostgreSQL table without per-row index and foreign-key work.
+
+    Maintaining seven indexes row by row and firing three deferred foreign-key triggers per
+    row costs minutes for 3,000,000 transactions; building each index once after COPY and
+    validating each foreign key with one set-based check (ALTER TABLE ... ADD CONSTRAINT)
+    takes seconds. The definitions are read back from the catalogue, so the table ends up
+    exactly as the migrations left it. Primary and unique keys stay in place throughout.
+    """
+    if connection.vendor != "postgresql" or not empty:
+        yield
+        return
+    table = model._meta.db_table
+    quoted = connection.ops.quote_name(table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x"
+            " JOIN pg_class i ON i.oid = x.indexrelid"
+            " WHERE x.indrelid = %s::regclass AND NOT x.indisprimary AND NOT x.indisunique",
+            [quoted],
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %s::regclass AND contype = 'f'",
+            [quoted],
+        )
+        foreign_keys = cursor.fetchall()
+        for name, _ in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        for name, definition in foreign_keys:
+            cursor.execute(f"ALTER TABLE {quoted} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
 
 
 # --- value formatting -------------------------------------------------------------------

@@ -303,3 +303,27 @@ def test_csv_export_has_the_interchange_columns_and_is_deterministic(tmp_path):
         txns = list(csv.DictReader(fh))
     assert all(dt.datetime.fromisoformat(t["timestamp"]).utcoffset() == dt.timedelta(hours=8) for t in txns)
     assert PolicyBeneficiary.objects.count() == 0
+
+
+def _schema_objects() -> set[tuple[str, str]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'index', indexdef FROM pg_indexes WHERE tablename LIKE 'customers_%%'")
+        found = set(cursor.fetchall())
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid::regclass::text LIKE 'customers_%%'"
+        )
+        return found | set(cursor.fetchall())
+
+
+def test_bulk_load_leaves_every_index_and_constraint_in_place():
+    """On PostgreSQL the seeder drops secondary indexes and foreign keys around COPY."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the index/foreign-key juggling only happens on PostgreSQL")
+    before = _schema_objects()
+    seed()
+    assert _schema_objects() == before
