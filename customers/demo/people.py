@@ -161,6 +161,30 @@ def _phones(rng: np.random.Generator, region: np.ndarray, organisation: np.ndarr
     return phone
 
 
+def _nationalities(rng: np.random.Generator, person: np.ndarray) -> np.ndarray:
+    nationality = np.full(len(person), "CN", dtype="U2")
+    codes = np.array([c for c, _ in ref.FOREIGN_NATIONALITIES])
+    edges = np.cumsum([s for _, s in ref.FOREIGN_NATIONALITIES])
+    u = rng.random(len(person))
+    foreign = person & (u < edges[-1])
+    nationality[foreign] = codes[np.searchsorted(edges, u[foreign], side="right")]
+    return nationality
+
+
+def _identity_numbers(rng: np.random.Generator, id_type, region, birth, sex) -> np.ndarray:
+    """Resident IDs for PRC citizens, USCCs for organisations, passport numbers otherwise."""
+    id_number = np.empty(len(id_type), dtype="U20")
+    reg_codes = ref.regions().code
+    resident = np.flatnonzero(id_type == "resident_id")
+    id_number[resident] = _resident_ids(rng, reg_codes[region[resident]], birth[resident], sex[resident])
+    orgs = np.flatnonzero(id_type == "uscc")
+    serials = rng.choice(10**8, size=len(orgs), replace=False) + 10**8
+    id_number[orgs] = [make_uscc(reg_codes[r], int(s)) for r, s in zip(region[orgs], serials, strict=True)]
+    passports = np.flatnonzero(id_type == "passport")
+    id_number[passports] = np.char.add("P", np.char.zfill((10_000_000 + passports).astype(str), 8))
+    return id_number
+
+
 def generate_people(rng: np.random.Generator, n: int) -> People:
     organisation = rng.random(n) < ORG_SHARE
     person = ~organisation
@@ -171,13 +195,8 @@ def generate_people(rng: np.random.Generator, n: int) -> People:
     region = _regions_for(rng, birth_year)
     region[organisation] = _regions_for(rng, birth_year[organisation], big_only=True)
 
-    nationality = np.full(n, "CN", dtype="U2")
-    codes = [c for c, _ in ref.FOREIGN_NATIONALITIES]
-    p = np.array([s for _, s in ref.FOREIGN_NATIONALITIES])
-    u = rng.random(n)
-    edges = np.cumsum(p)
-    foreign = person & (u < edges[-1])
-    nationality[foreign] = np.array(codes)[np.searchsorted(edges, u[foreign], side="right")]
+    nationality = _nationalities(rng, person)
+    foreign = nationality != "CN"
 
     name = _person_names(rng, sex).astype("U60")
     org_idx = np.flatnonzero(organisation)
@@ -195,16 +214,7 @@ def generate_people(rng: np.random.Generator, n: int) -> People:
     income[org_idx] = np.round(rng.lognormal(np.log(8_000_000), 1.0, len(org_idx)), -3).astype(np.int64)
 
     id_type = np.where(organisation, "uscc", np.where(nationality == "CN", "resident_id", "passport"))
-    id_number = np.empty(n, dtype="U20")
-    resident = np.flatnonzero(id_type == "resident_id")
-    reg_codes = ref.regions().code
-    id_number[resident] = _resident_ids(rng, reg_codes[region[resident]], birth[resident], sex[resident])
-    serials = rng.choice(10**8, size=len(org_idx), replace=False) + 10**8
-    id_number[org_idx] = [make_uscc(reg_codes[r], int(s)) for r, s in zip(region[org_idx], serials, strict=True)]
-    passports = np.flatnonzero(id_type == "passport")
-    id_number[passports] = np.char.add(
-        np.where(nationality[passports] == "CN", "E", "P"), np.char.zfill((10_000_000 + passports).astype(str), 8)
-    )
+    id_number = _identity_numbers(rng, id_type, region, birth, sex)
 
     account_tail = np.char.zfill(rng.integers(0, 10**13, n).astype(str), 13)
     account = np.char.add(rng.choice(np.array(ref.BANK_PREFIXES), n), account_tail)

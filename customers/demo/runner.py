@@ -272,25 +272,25 @@ def write_csvs(demo: Demo, directory: Path, report: SeedReport) -> None:
                 "beneficiary_refs": refs,
             },
         )
-        payer = np.where(led.payer >= 0, people.ref[np.maximum(led.payer, 0)], "")
-        payee = np.where(led.payee >= 0, people.ref[np.maximum(led.payee, 0)], "")
-        store.write_csv(
-            directory,
-            "transactions.csv",
-            {
-                "txn_ref": led.ref,
-                "policy_ref": pol.ref[led.policy],
-                "kind": led.kind,
-                "timestamp": store.timestamps_iso(led.when),
-                "amount": store.money(led.amount),
-                "currency": np.full(len(led), "CNY"),
-                "method": led.method,
-                "payer_ref": payer,
-                "payee_ref": payee,
-                "account_ref": led.account,
-                "counterparty_country": led.country,
-            },
-        )
+        store.write_csv(directory, "transactions.csv", _transaction_csv_columns(people, pol, led))
+
+
+def _transaction_csv_columns(people: People, pol: Policies, led: Ledger) -> dict[str, np.ndarray]:
+    payer = np.where(led.payer >= 0, people.ref[np.maximum(led.payer, 0)], "")
+    payee = np.where(led.payee >= 0, people.ref[np.maximum(led.payee, 0)], "")
+    return {
+        "txn_ref": led.ref,
+        "policy_ref": pol.ref[led.policy],
+        "kind": led.kind,
+        "timestamp": store.timestamps_iso(led.when),
+        "amount": store.money(led.amount),
+        "currency": np.full(len(led), "CNY"),
+        "method": led.method,
+        "payer_ref": payer,
+        "payee_ref": payee,
+        "account_ref": led.account,
+        "counterparty_country": led.country,
+    }
 
 
 def _beneficiary_refs(people: People, ben: Beneficiaries, n_policies: int) -> np.ndarray:
