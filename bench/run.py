@@ -118,7 +118,9 @@ def probe(env: dict[str, str], command: str, payload: dict, timeout: float = 180
     )
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
-        tail = ((proc.stderr or proc.stdout).strip().splitlines() or ["no output"])[-1]
+        # The exception line of the traceback: the last line that is not indented.
+        lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if ln.strip() and not ln[0].isspace()]
+        tail = (lines or ["no output"])[-1]
         return {"error": f"bench.probe {command} failed (exit {proc.returncode}): {tail}"}
     return json.loads(lines[-1])
 
