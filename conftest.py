@@ -1,5 +1,5 @@
 """Personas shared by every test: one user per role of the catalogue (insurer/roles.py),
-plus someone with no role. Tests read like stories: `def test_...(client, aml_analyst)`."""
+each holding that role company-wide through a system grant, plus someone with no role. Tests read like stories: `def test_...(client, aml_analyst)`."""
 
 from __future__ import annotations
 
@@ -10,17 +10,20 @@ from insurer.roles import CATALOGUE
 
 @pytest.fixture
 def roles(db):
-    from insurer.services import roles_sync
+    """The role catalogue (roles are code-reviewed data; grants give them to users)."""
+    from insurer.roles import BY_CODE
 
-    return roles_sync()
+    return BY_CODE
 
 
 def _persona(roles, code: str):
     from django.contrib.auth import get_user_model
 
+    from insurer.access.services import grant_system
+
     user = get_user_model().objects.create_user(username=f"{code}-persona", password="persona-pass-123")
     if code in roles:
-        user.groups.add(roles[code])
+        grant_system(user=user, role=code, reason="test persona")
     return user
 
 

@@ -1,9 +1,9 @@
 """The catalogue of functional roles, as data.
 
-Each role belongs to one of the three bodies and maps to Django permissions. The
-``roles_sync`` service turns this catalogue into one Group per role, so granting a role is
-adding the user to its Group (the grant service with validity dates, scopes and the
-separation-of-duties matrix builds on this in the control-primitives work).
+Each role belongs to one of the three bodies and maps to Django permissions. A user holds a
+role through a RoleGrant (insurer.access: validity dates, a scope, maker-checker, the
+separation-of-duties matrix); the RoleGrantBackend turns the grants in force into
+permissions.
 
 Permission codes name the domain app by label only (strings), so the platform imports no
 domain app.
@@ -75,10 +75,6 @@ CATALOGUE: tuple[Role, ...] = (
     _role("integrator", _("Integrator (system account)"), MANAGEMENT, BOOK_READ + IMPORT),
 )
 BY_CODE = {r.code: r for r in CATALOGUE}
-
-
-def group_name(role: Role) -> str:
-    return f"role:{role.code}"
 
 
 # Permissions that apps add to roles at start-up (``contribute`` from AppConfig.ready), so a

@@ -1,42 +1,15 @@
-"""Platform writes: the role catalogue into Groups, demo logins.
-
-``roles_sync`` is idempotent: it creates one Group per role of insurer.roles.CATALOGUE and
-sets its permissions to exactly the catalogue's list (a permission named in the catalogue
-that no installed app defines is an error, so a typo cannot silently grant nothing).
-"""
+"""Platform writes outside the access workflow: the demo logins of the embedded profile."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
-from insurer import audit
-from insurer.roles import CATALOGUE, Role, group_name, permissions_for
-
-
-def _permissions(codes: tuple[str, ...]) -> list[Permission]:
-    found = []
-    for code in codes:
-        app_label, _, codename = code.partition(".")
-        try:
-            found.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
-        except Permission.DoesNotExist as exc:
-            raise ImproperlyConfigured(f"role catalogue names unknown permission {code!r}") from exc
-    return found
-
-
-@transaction.atomic
-def roles_sync() -> dict[str, Group]:
-    groups = {}
-    for role in CATALOGUE:
-        group, _ = Group.objects.get_or_create(name=group_name(role))
-        group.permissions.set(_permissions(permissions_for(role)))
-        groups[role.code] = group
-    return groups
+from insurer.access.grants import role_codes
+from insurer.access.services import grant_system
+from insurer.roles import CATALOGUE, Role
 
 
 @dataclass(frozen=True)
@@ -53,24 +26,17 @@ def demo_password(role: Role) -> str:
 
 @transaction.atomic
 def demo_logins_create() -> list[DemoLogin]:
-    """One login per role, username = role code; resets their passwords each time."""
-    groups = roles_sync()
+    """One login per role, username = role code, holding that role company-wide through a
+    system grant (audited); resets their passwords each time, grants each role once."""
     user_model = get_user_model()
     logins = []
     for role in CATALOGUE:
-        user, created = user_model.objects.get_or_create(username=role.code)
+        user, _ = user_model.objects.get_or_create(username=role.code)
         user.first_name = str(role.name)
         user.set_password(demo_password(role))
         user.is_active = True
         user.save()
-        user.groups.set([groups[role.code]])
-        if created:
-            audit.record_change(
-                actor=None,
-                action="demo_login_create",
-                obj_type="auth.user",
-                obj_id=str(user.pk),
-                detail={"role": role.code},
-            )
+        if role.code not in role_codes(user):
+            grant_system(user=user, role=role.code, reason="demo login (embedded profile)")
         logins.append(DemoLogin(role.code, demo_password(role), role))
     return logins

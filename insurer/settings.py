@@ -78,8 +78,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "csp",
     "insurer",
+    "insurer.access",
     "insurer.ledger",
     "insurer.notifications",
+    "insurer.jobs",
+    "insurer.clocks",
     "customers",
 ]
 
@@ -153,8 +156,9 @@ else:
 
 # --- Auth -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",  # passwords; superusers
+    "insurer.access.backends.RoleGrantBackend",  # the roles a user holds today (docs/decisions/0004)
+    "guardian.backends.ObjectPermissionBackend",  # single-object grants
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -245,6 +249,16 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     # The filesystem transport expects its folders to exist, in the web process too.
     for _folder in ("queue", "processed", "control"):
         (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+else:
+    # Redis: a message a dead worker took (acks_late, never acknowledged) is delivered again
+    # once it has been unacknowledged this long. It must exceed the longest retry countdown
+    # (300 s), or such a task runs twice (harmless for jobs, docs/jobs.md). The sweep that
+    # restores such messages runs every INSURER_BROKER_RESTORE_INTERVAL seconds.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("INSURER_BROKER_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": env.int("INSURER_BROKER_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": 1,
+    }
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -257,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
     "book-summary-nightly": {"task": "customers.tasks.book_summary_refresh_task", "schedule": 24 * 3600},
     # A signed checkpoint of the audit ledger's head every hour (docs/operator-guide.md §7).
     "ledger-checkpoint-hourly": {"task": "insurer.ledger.tasks.ledger_checkpoint_task", "schedule": 3600},
+    # Jobs: requeue chunks whose worker died and messages a broker lost (docs/jobs.md).
+    "jobs-recover-minutely": {"task": "insurer.jobs.tasks.jobs_recover_task", "schedule": 60},
+    # Regulatory clocks: fire escalation steps and record breaches (docs/clocks.md).
+    "clocks-tick-5min": {"task": "insurer.clocks.tasks.clocks_tick_task", "schedule": 300},
 }
 
 # --- E-mail (notifications) ------------------------------------------------------------

@@ -9,6 +9,8 @@ from insurer import views
 
 api_v1 = [
     path("", include("customers.api.urls")),
+    path("", include("insurer.clocks.api_urls")),
+    path("", include("insurer.jobs.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -21,6 +23,9 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("book/", include("customers.urls")),
     path("notifications/", include("insurer.notifications.urls")),
+    path("clocks/", include("insurer.clocks.urls")),
+    path("jobs/", include("insurer.jobs.urls")),
+    path("access/", include("insurer.access.urls")),
     path("api/<version>/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

@@ -20,6 +20,7 @@ from customers.models import BeneficialOwner, Customer, Policy, PolicyBeneficiar
 from customers.services import book_import
 from insurer import crypto
 from insurer.errors import RowErrors
+from insurer.ledger.models import AuditEvent
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MODELS = {
@@ -382,15 +383,18 @@ def test_transaction_import_query_count_does_not_grow_with_rows():
 
 
 @pytest.mark.django_db
-def test_integrator_may_import_and_the_refresh_is_queued(integrator, django_capture_on_commit_callbacks, caplog):
+def test_integrator_may_import_and_the_refresh_is_queued(integrator, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         result = book_import(
             actor=integrator, kind="products", source="products.csv", rows_or_file=fixture_text("products").encode()
         )
     assert result.created == 3
     assert len(callbacks) == 1
-    assert any(
-        '"action": "import"' in r.getMessage() and "customers.products" in r.getMessage() for r in caplog.records
+    event = AuditEvent.objects.get(action="import")
+    assert (event.object_type, event.actor_name, event.changes["created"]) == (
+        "customers.products",
+        "integrator-persona",
+        3,
     )
 
 

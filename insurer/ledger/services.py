@@ -21,14 +21,12 @@ VERIFY_CHUNK = 20_000
 
 
 def _roles_of(actor) -> list[str]:
+    """The roles the actor holds now, frozen into the event."""
     if actor is None or getattr(actor, "pk", None) is None:
         return []
-    cached = getattr(actor, "_ledger_roles", None)
-    if cached is None:
-        names = actor.groups.values_list("name", flat=True) if hasattr(actor, "groups") else []
-        cached = sorted(n.removeprefix("role:") for n in names)
-        actor._ledger_roles = cached
-    return cached
+    from insurer.access.grants import role_codes
+
+    return role_codes(actor)
 
 
 def _head_for_update() -> ChainHead:

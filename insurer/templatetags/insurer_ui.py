@@ -9,24 +9,20 @@ from decimal import Decimal, InvalidOperation
 from django import template
 from django.utils.translation import gettext as _
 
+from insurer.access.grants import role_codes
 from insurer.roles import BY_CODE
 
 register = template.Library()
 
-ROLE_GROUP_PREFIX = "role:"
 PAGE_SIZES = (25, 50, 100)
 
 
 @register.simple_tag
 def user_roles(user) -> list[str]:
-    """Names of the roles the user holds (one Group per role, see insurer.roles)."""
+    """Names of the roles the user holds today (their grants in force, insurer.access)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    names = []
-    for group in sorted(g.name for g in user.groups.all()):
-        role = BY_CODE.get(group.removeprefix(ROLE_GROUP_PREFIX)) if group.startswith(ROLE_GROUP_PREFIX) else None
-        if role:
-            names.append(str(role.name))
+    names = [str(BY_CODE[code].name) for code in role_codes(user)]
     if not names and user.is_superuser:
         names.append(_("Superuser"))
     return names

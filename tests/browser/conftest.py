@@ -152,12 +152,11 @@ def analyst(transactional_db):
     """An AML analyst (reads the whole book, may export and reveal PII) with a password."""
     from django.contrib.auth import get_user_model
 
-    from insurer.services import roles_sync
+    from insurer.access.services import grant_system
 
-    groups = roles_sync()
     user = get_user_model().objects.create_user(username="browser-analyst", password=PASSWORD,
                                                 first_name="Mei", last_name="Lin")  # fmt: skip
-    user.groups.add(groups["aml_analyst"])
+    grant_system(user=user, role="aml_analyst", reason="browser test persona")
     return user
 
 
