@@ -1,5 +1,6 @@
 """Personas shared by every test: one user per role of the catalogue (insurer/roles.py),
-each holding that role company-wide through a system grant, plus someone with no role. Tests read like stories: `def test_...(client, aml_analyst)`."""
+each holding that role company-wide through a system grant, plus someone with no role.
+Tests read like stories: `def test_...(client, aml_analyst)`."""
 
 from __future__ import annotations
 

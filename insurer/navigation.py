@@ -6,9 +6,8 @@ Apps call ``register(...)`` from ``AppConfig.ready``; the platform never imports
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import logging
+from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 

@@ -14,7 +14,6 @@ from django.db.models import BigIntegerField, Model, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
 
-
 # Permissions that only read (view a record, export a table, verify the ledger).
 READ_PREFIXES = ("view_", "export_", "verify_")
 

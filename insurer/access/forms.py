@@ -1,10 +1,9 @@
 from django import forms
-
-from insurer.forms import BootstrapForm
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from insurer.access.models import ROLE_CHOICES, Department
+from insurer.forms import BootstrapForm
 
 
 class GrantRequestForm(BootstrapForm):

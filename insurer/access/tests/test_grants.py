@@ -117,8 +117,9 @@ def test_an_approved_expiring_exception_allows_the_pair(access_admin, compliance
 
 def test_exceptions_must_expire_within_a_year(access_admin, staff):
     with pytest.raises(ValidationError, match="within a year"):
-        sod_exception_request(actor=access_admin, user=staff("erin"), role="underwriter", other_role="claims_handler",
-                              reason="r", compensating_controls="c", valid_to=TODAY() + dt.timedelta(days=800))  # fmt: skip
+        sod_exception_request(actor=access_admin, user=staff("erin"), role="underwriter",
+                              other_role="claims_handler", reason="r", compensating_controls="c",
+                              valid_to=TODAY() + dt.timedelta(days=800))  # fmt: skip
 
 
 def test_validity_dates_bound_the_permissions(staff):
