@@ -9,6 +9,7 @@ wall-clock deadline, whichever comes first. Loopback only.
 from __future__ import annotations
 
 import http.client
+import resource
 import threading
 import time
 from collections import Counter
@@ -23,6 +24,8 @@ class LoadResult:
     errors: Counter = field(default_factory=Counter)  # "HTTP 404", "ConnectionResetError", ...
     wall_seconds: float = 0.0
     bytes_received: int = 0
+    client_cpu_seconds: float = 0.0  # this process: what the load generator itself cost
+    machine_busy: float | None = None  # share of all cores busy during the run (/proc/stat)
 
     def figures(self) -> dict:
         lat = sorted(self.latencies_ms)
@@ -39,7 +42,25 @@ class LoadResult:
             "rps": round(done / self.wall_seconds, 1) if self.wall_seconds else None,
             "mean_kb": round(self.bytes_received / len(lat) / 1024, 1) if lat else None,
             "seconds": round(self.wall_seconds, 2),
+            "client_cpu_ms_per_request": round(self.client_cpu_seconds * 1000 / done, 2) if done else None,
+            "machine_busy_pct": round(self.machine_busy * 100) if self.machine_busy is not None else None,
         }
+
+
+def _cpu_times() -> tuple[int, int] | None:
+    """(busy, total) jiffies over all cores, or None off Linux."""
+    try:
+        with open("/proc/stat") as fh:
+            values = [int(v) for v in fh.readline().split()[1:]]
+    except OSError:
+        return None
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _pct(sorted_ms: list[float], pct: int) -> float | None:
@@ -111,6 +132,7 @@ def run(
     if host not in LOOPBACK:
         raise ValueError(f"the load generator only targets loopback, not {host!r}")
     result, lock = LoadResult(), threading.Lock()
+    cpu_before, machine_before = _self_cpu(), _cpu_times()
     started = time.perf_counter()
     budget = _Budget(requests, started + max_seconds)
     threads = [
@@ -122,4 +144,8 @@ def run(
     for t in threads:
         t.join(max_seconds + 60)
     result.wall_seconds = time.perf_counter() - started
+    result.client_cpu_seconds = _self_cpu() - cpu_before
+    machine_after = _cpu_times()
+    if machine_before and machine_after and machine_after[1] > machine_before[1]:
+        result.machine_busy = (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1])
     return result
