@@ -80,3 +80,17 @@ def permission_scopes(user, perm: str) -> set[int] | None:
 
 def holds_read_only_role(user) -> bool:
     return any(BY_CODE[h.role].read_only for h in roles_held(user))
+
+
+def holders(role: str, *, department_id: int | None = None, on: dt.date | None = None):
+    """Users holding ``role`` on ``on``: company-wide holders, plus holders scoped to
+    ``department_id`` when one is given. A queryset of users (for routing and notifying)."""
+    from django.contrib.auth import get_user_model
+
+    from insurer.access.models import RoleGrant
+
+    scope = Q(department__isnull=True)
+    if department_id is not None:
+        scope |= Q(department_id=department_id)
+    grants = RoleGrant.objects.filter(in_force_filter(on or timezone.localdate()), scope, role=role)
+    return get_user_model().objects.filter(is_active=True, pk__in=grants.values("user_id"))

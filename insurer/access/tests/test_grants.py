@@ -191,3 +191,16 @@ def test_screens_show_decision_buttons_only_to_a_checker(client, access_admin, c
     assert RoleGrant.objects.get(pk=grant.pk).status == "requested"
     assert timezone.now()
     assert SodException.objects.count() == 0
+
+
+def test_holders_of_a_role_respect_scope_and_dates(staff):
+    claims = Department.objects.get(code="CLAIMS")
+    lee, may, ned = staff("lee"), staff("may"), staff("ned")
+    grant_system(user=lee, role="claims_supervisor", reason="r")
+    grant_system(user=may, role="claims_supervisor", reason="r", department=claims)
+    grant_system(user=ned, role="claims_supervisor", reason="r", valid_from=TODAY() + dt.timedelta(days=3))
+    from insurer.access.grants import holders
+
+    assert set(holders("claims_supervisor").values_list("username", flat=True)) == {"lee"}
+    assert set(holders("claims_supervisor", department_id=claims.pk).values_list("username", flat=True)) == {
+        "lee", "may"}  # fmt: skip
