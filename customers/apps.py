@@ -8,6 +8,7 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         # Navigation entries and the home-dashboard panel (see insurer/navigation.py).
-        from customers import registry
+        from customers import jobs, registry
 
         registry.register_all()
+        jobs.register()  # job kinds over the book (insurer.jobs)
