@@ -26,6 +26,7 @@ urlpatterns = [
     path("clocks/", include("insurer.clocks.urls")),
     path("jobs/", include("insurer.jobs.urls")),
     path("access/", include("insurer.access.urls")),
+    path("ledger/", include("insurer.ledger.urls")),
     path("api/<version>/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

@@ -32,14 +32,16 @@ def _raw_update(sql: str, params=()) -> None:
 
 
 def test_events_chain_from_genesis_and_verify(cro):
+    # (the persona's own role grant is already event #1)
     events = _events(5, actor=cro)
-    assert [e.sequence for e in events] == [1, 2, 3, 4, 5]
-    assert events[0].prev_hash == chain.GENESIS
+    assert [e.sequence for e in events] == [2, 3, 4, 5, 6]
+    assert AuditEvent.objects.get(sequence=1).prev_hash == chain.GENESIS
+    assert events[0].prev_hash == AuditEvent.objects.get(sequence=1).hash
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
     assert events[2].actor_name == cro.username and events[2].actor_roles == ["cro"]
     assert events[2].changes == {"before": {"address": "旧地址"}, "after": {"address": "新地址 3"}}
     report = verify()
-    assert report.ok and report.events == 5 and report.head_sequence == 5
+    assert report.ok and report.events == 6 and report.head_sequence == 6
 
 
 def test_the_database_refuses_update_delete_and_truncate():
