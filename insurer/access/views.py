@@ -130,6 +130,7 @@ def sod_matrix(request):
 @login_required
 @require_POST
 def sod_exception_request(request):
+    require(request.user, "access.add_sodexception")
     form = SodExceptionForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():

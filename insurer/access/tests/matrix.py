@@ -1,0 +1,55 @@
+"""Permission-matrix endpoints of access, the ledger, notifications and the home page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from insurer.testing.matrix import WRITE, Endpoint
+
+
+def world(builders) -> dict:
+    from django.contrib.auth import get_user_model
+
+    from insurer import audit
+    from insurer.access.models import RoleGrant, SodException
+
+    subject = get_user_model().objects.create_user(username="matrix-subject", password="x-pass-12345")
+    grant = RoleGrant.objects.create(user=subject, role="actuary", valid_from=dt.date.today(), reason="matrix",
+                                     requested_by="matrix-maker")  # fmt: skip
+    exception = SodException.objects.create(user=subject, role="underwriter", other_role="claims_handler",
+                                            reason="r", compensating_controls="c", requested_by="matrix-maker",
+                                            valid_to=dt.date.today() + dt.timedelta(days=30))  # fmt: skip
+    event = audit.record_change(actor=None, action="matrix", obj_type="test.thing", obj_id="1")
+    return {"grant": grant, "exception": exception, "event": event}
+
+
+V_GRANT = "access.view_rolegrant"
+ENDPOINTS = [
+    Endpoint("home", lambda w: "/", None),
+    Endpoint("notifications:list", lambda w: "/notifications/", None),
+    # Marking one's own notifications read is personal state, open to every signed-in user.
+    Endpoint("notifications:read", lambda w: "/notifications/read/", None, method="post", ok=frozenset({302})),
+    Endpoint("access:my_roles", lambda w: "/access/me/", None),
+    Endpoint("access:grant_list", lambda w: "/access/grants/", V_GRANT),
+    Endpoint("access:grant_request", lambda w: "/access/grants/request/", "access.add_rolegrant", kind=WRITE,
+             ok=frozenset({200})),
+    Endpoint("access:grant_detail", lambda w: f"/access/grants/{w['grant'].pk}/", V_GRANT, object_permission=V_GRANT),
+    Endpoint("access:grant_approve", lambda w: f"/access/grants/{w['grant'].pk}/approve/", "access.approve_rolegrant",
+             kind=WRITE, method="post", object_permission=V_GRANT),
+    Endpoint("access:grant_refuse", lambda w: f"/access/grants/{w['grant'].pk}/refuse/", "access.approve_rolegrant",
+             kind=WRITE, method="post", object_permission=V_GRANT, data=lambda w: {"note": "no"}),
+    Endpoint("access:grant_revoke", lambda w: f"/access/grants/{w['grant'].pk}/revoke/", "access.change_rolegrant",
+             kind=WRITE, method="post", object_permission=V_GRANT, data=lambda w: {"note": "left"}),
+    Endpoint("access:sod_matrix", lambda w: "/access/sod/", "access.view_incompatibleduty"),
+    Endpoint("access:sod_exception_request", lambda w: "/access/sod/exceptions/", "access.add_sodexception",
+             kind=WRITE, method="post"),
+    Endpoint("access:sod_exception_decide", lambda w: f"/access/sod/exceptions/{w['exception'].pk}/decide/",
+             "access.approve_sodexception", kind=WRITE, method="post", object_permission="access.view_sodexception",
+             data=lambda w: {"decision": "refuse"}),
+    Endpoint("ledger:event_list", lambda w: "/ledger/", "ledger.view_auditevent"),
+    Endpoint("ledger:event_detail", lambda w: f"/ledger/events/{w['event'].sequence}/", "ledger.view_auditevent"),
+    Endpoint("ledger:object_history", lambda w: "/ledger/history/test.thing/1/", "ledger.view_auditevent"),
+    Endpoint("ledger:verify", lambda w: "/ledger/verify/", "ledger.verify_ledger"),
+    Endpoint("ledger:export", lambda w: "/ledger/export.csv", "ledger.export_ledger"),
+    Endpoint("ledger:checkpoints_export", lambda w: "/ledger/checkpoints.jsonl", "ledger.export_ledger"),
+]  # fmt: skip
