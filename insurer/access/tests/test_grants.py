@@ -204,3 +204,14 @@ def test_holders_of_a_role_respect_scope_and_dates(staff):
     assert set(holders("claims_supervisor").values_list("username", flat=True)) == {"lee"}
     assert set(holders("claims_supervisor", department_id=claims.pk).values_list("username", flat=True)) == {
         "lee", "may"}  # fmt: skip
+
+
+def test_bootstrap_command_grants_the_first_administrator_and_still_checks_conflicts(staff):
+    from django.core.management import CommandError, call_command
+
+    olga = staff("olga")
+    call_command("access_bootstrap", user="olga", role="access_admin", reason="first administrator")
+    forget(olga)
+    assert role_codes(olga) == ["access_admin"]
+    with pytest.raises(CommandError, match="SOD-7"):
+        call_command("access_bootstrap", user="olga", role="payment_officer", reason="also pays")
