@@ -233,6 +233,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" field; name the clocks' enum so the names stay stable.
+    "ENUM_NAME_OVERRIDES": {"ClockStatusEnum": "insurer.clocks.models.Clock.Status"},
 }
 
 # --- Celery ---------------------------------------------------------------------------
