@@ -203,7 +203,7 @@ def clock_start(
 
 
 def _locked(clock: Clock) -> Clock:
-    return Clock.objects.select_for_update().select_related("rule", "owner").get(pk=clock.pk)
+    return Clock.objects.select_for_update(of=("self",)).select_related("rule", "owner").get(pk=clock.pk)
 
 
 @transaction.atomic
@@ -289,7 +289,7 @@ def clocks_tick(*, now: dt.datetime | None = None) -> TickResult:
     for pk in list(candidates.order_by("due_at", "pk").values_list("pk", flat=True)):
         with transaction.atomic():
             clock = (
-                Clock.objects.select_for_update()
+                Clock.objects.select_for_update(of=("self",))
                 .select_related("rule", "owner")
                 .filter(pk=pk, status=Clock.Status.RUNNING)
                 .first()
@@ -403,7 +403,7 @@ def _record_breach(actor, action: str, breach: ClockBreach, before: dict) -> Non
 @transaction.atomic
 def breach_explain(*, actor, breach: ClockBreach, explanation: str) -> ClockBreach:
     require(actor, CHANGE, _("Your role may not explain breaches."))
-    breach = ClockBreach.objects.select_for_update().select_related("clock__rule").get(pk=breach.pk)
+    breach = ClockBreach.objects.select_for_update(of=("self",)).select_related("clock__rule").get(pk=breach.pk)
     explanation = (explanation or "").strip()
     if not explanation:
         raise ClockError(_("Write the explanation."))
@@ -419,7 +419,7 @@ def breach_explain(*, actor, breach: ClockBreach, explanation: str) -> ClockBrea
 @transaction.atomic
 def breach_sign_off(*, actor, breach: ClockBreach) -> ClockBreach:
     require(actor, SIGNOFF, _("Your role may not sign off breach explanations."))
-    breach = ClockBreach.objects.select_for_update().select_related("clock__rule").get(pk=breach.pk)
+    breach = ClockBreach.objects.select_for_update(of=("self",)).select_related("clock__rule").get(pk=breach.pk)
     if breach.signed_off_at:
         raise ClockError(_("This breach is already signed off."))
     if not breach.explained_at:

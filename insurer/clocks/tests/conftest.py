@@ -36,3 +36,16 @@ def staff(db):
         return user
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _rule_catalogue(request):
+    """The data migration loads C1–C15, but a transactional test anywhere in the session
+    empties every table afterwards (flush); load them again when they are gone."""
+    if not {"db", "transactional_db"} & set(request.fixturenames):
+        return
+    from insurer.clocks.models import ClockRule
+    from insurer.clocks.rules import rules_load
+
+    if not ClockRule.objects.exists():
+        rules_load(ClockRule)
