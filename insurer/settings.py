@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "insurer.notifications",
     "insurer.jobs",
     "insurer.clocks",
+    "insurer.approvals",
     "customers",
 ]
 
