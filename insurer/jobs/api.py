@@ -18,6 +18,8 @@ from insurer.jobs.models import Job, JobChunk
 
 
 class ChunkSerializer(serializers.ModelSerializer):
+    status = serializers.CharField(read_only=True, help_text="pending, running, done or failed")
+
     class Meta:
         model = JobChunk
         fields = ["index", "status", "attempts", "worker", "started_at", "finished_at", "error"]
@@ -26,6 +28,7 @@ class ChunkSerializer(serializers.ModelSerializer):
 class JobSerializer(serializers.ModelSerializer):
     requested_by = serializers.CharField(source="requested_by.get_username", read_only=True)
     percent = serializers.IntegerField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="queued, running, succeeded, failed or cancelled")
     url = serializers.HyperlinkedIdentityField(view_name="job-detail", read_only=True)
 
     class Meta:
