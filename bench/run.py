@@ -125,6 +125,24 @@ def probe(env: dict[str, str], command: str, payload: dict, timeout: float = 180
     return json.loads(lines[-1])
 
 
+def code_version() -> str:
+    """The commit measured (and whether the checkout had local changes)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + (" with local changes" if dirty else "")
+
+
 def machine(server_version: str) -> dict:
     cpu = ""
     try:
