@@ -73,7 +73,7 @@ def celery_worker_process(transactional_db, tmp_path):
             worker.kill()
         log.close()
         app.conf.broker_transport_options = original_options
-        app.pool.force_close_all()
+        _fresh_broker_pools(app)
 
 
 def _wait_for(condition, seconds: float, what: str, tmp_path: Path) -> None:
@@ -117,6 +117,7 @@ def celery_workers(transactional_db, tmp_path):
     worker is ``name`` exactly (JobChunk.worker shows it)."""
     from insurer.celery import app
 
+    _fresh_broker_pools(app)  # in case an earlier test left a closed pool behind
     base_env = {**os.environ, "INSURER_DB_NAME_OVERRIDE": str(connection.settings_dict["NAME"])}
     original_options = dict(app.conf.broker_transport_options or {})
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
