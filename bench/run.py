@@ -71,6 +71,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--size", choices=["small", "medium", "large"], default="large")
     p.add_argument("--seed", type=int, default=1, help="seed_demo --seed for the benchmark book (default 1)")
     p.add_argument("--skip-seed", action="store_true", help="use the database as it is")
+    p.add_argument("--reseed", action="store_true", help="seed even when the database already holds that size")
     p.add_argument(
         "--only",
         nargs="+",
@@ -179,7 +180,7 @@ def prepare_database(db: Database, env: dict, args) -> dict:
     seed: dict = {"size": args.size, "seed": args.seed, "ran": False}
     if args.skip_seed:
         seed["reason"] = "--skip-seed"
-    elif pg.holds_size(counts, args.size):
+    elif pg.holds_size(counts, args.size) and not args.reseed:
         seed["reason"] = f"database already holds a {args.size} book ({counts['customers']:,} customers)"
     else:
         print(f"seeding {args.size} demo book (seed {args.seed}) into {db.name} ...", flush=True)
