@@ -314,7 +314,7 @@ class ApprovalRequestViewSet(viewsets.ReadOnlyModelViewSet):
     @_command(
         "Return the request to its maker for changes (comment required)", DecideSerializer, RequestDetailSerializer
     )
-    @action(detail=True, methods=["post"], url_path="return")
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
     def return_(self, request, *args, **kwargs):
         return self._decide(request, Decision.Verdict.RETURN)
 
@@ -408,6 +408,7 @@ class MatrixViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends: list = []
     pagination_class = None
     lookup_field = "version"
+    lookup_url_kwarg = "number"  # "version" is the API version in the URL (/api/v1/…)
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):

@@ -227,6 +227,12 @@ def withdraw(request, pk: int):
 @login_required
 def resubmit(request, pk: int):
     approval = _get(request, pk)
+    try:
+        require(request.user, SUBMIT, _("Your role may not resubmit approval requests."))
+        if request.user.pk != approval.maker_id:
+            raise PermissionDenied(_("Refused: only the maker of a request may resubmit it."))
+    except PermissionDenied as exc:
+        return _refused(request, exc)
     initial = {"title": approval.title, "amount": approval.amount, "description": approval.description}
     form = ResubmitForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
