@@ -235,7 +235,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status" field; name the clocks' enum so the names stay stable.
-    "ENUM_NAME_OVERRIDES": {"ClockStatusEnum": "insurer.clocks.models.Clock.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "ClockStatusEnum": "insurer.clocks.models.Clock.Status",
+        "ApprovalStatusEnum": "insurer.approvals.models.ApprovalRequest.Status",
+        "ApprovalStepStatusEnum": "insurer.approvals.models.ApprovalStep.Status",
+        "ApprovalStepKindEnum": "insurer.approvals.models.ApprovalStep.Kind",
+        "MatrixStatusEnum": "insurer.approvals.models.AuthorisationMatrix.Status",
+        "BusinessTypeEnum": "insurer.approvals.models.BusinessType",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------
@@ -274,6 +281,8 @@ CELERY_BEAT_SCHEDULE = {
     "book-summary-nightly": {"task": "customers.tasks.book_summary_refresh_task", "schedule": 24 * 3600},
     # A signed checkpoint of the audit ledger's head every hour (docs/operator-guide.md §7).
     "ledger-checkpoint-hourly": {"task": "insurer.ledger.tasks.ledger_checkpoint_task", "schedule": 3600},
+    # Chain audit events whose writer died between its commit and the chaining step.
+    "ledger-chain-minutely": {"task": "insurer.ledger.tasks.ledger_chain_task", "schedule": 60},
     # Jobs: requeue chunks whose worker died and messages a broker lost (docs/jobs.md).
     "jobs-recover-minutely": {"task": "insurer.jobs.tasks.jobs_recover_task", "schedule": 60},
     # Regulatory clocks: fire escalation steps and record breaches (docs/clocks.md).

@@ -1,8 +1,15 @@
 """The audit ledger: append-only, hash-chained events (PLT-4).
 
-Rows are written only by insurer.ledger.services.append, inside the transaction of the
-change they record. The database refuses UPDATE, DELETE and TRUNCATE on the event table
-(triggers, migration 0002), on PostgreSQL and SQLite alike.
+An event is inserted by insurer.ledger.services.append inside the transaction of the
+change it records, so the two commit or roll back together. Right after that commit the
+chainer gives it its place in the chain: the next sequence number, the previous event's
+hash and its own (services.chain_pending, also swept every minute). Chaining after commit
+is what lets concurrent writers proceed without queueing on one lock for the length of
+their transactions (docs/decisions/0006-audit-ledger.md).
+
+The database refuses DELETE and TRUNCATE, and any UPDATE except the chainer's one-time
+filling of sequence/prev_hash/hash on an unchained row with its content unchanged
+(triggers, migration 0003), on PostgreSQL and SQLite alike.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("Export")
         ACCESS = "access", _("Access")
 
-    sequence = models.BigIntegerField(_("sequence"), unique=True)
+    sequence = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)  # None: not yet chained
     recorded_at = models.DateTimeField(_("recorded at"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
@@ -33,13 +40,13 @@ class AuditEvent(models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     source_address = models.CharField(_("source address"), max_length=45, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        ordering = ["-sequence"]
+        ordering = ["-id"]
         default_permissions = ("view",)  # nobody adds, changes or deletes through Django
         permissions = [("verify_ledger", _("Can verify the audit ledger")),
                        ("export_ledger", _("Can export the audit ledger"))]  # fmt: skip
@@ -49,10 +56,12 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor_id", "-sequence"], name="ledger_actor_idx"),
             models.Index(fields=["kind", "-sequence"], name="ledger_kind_idx"),
             models.Index(fields=["recorded_at"], name="ledger_time_idx"),
+            # The chainer's queue: the few rows not yet chained, in insertion order.
+            models.Index(fields=["id"], name="ledger_unchained_idx", condition=models.Q(hash="")),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.sequence or '…'} {self.action} {self.object_type}:{self.object_id}"
 
 
 class ChainHead(models.Model):

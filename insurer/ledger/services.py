@@ -1,8 +1,10 @@
-"""Writing and verifying the audit ledger.
+"""Writing, chaining and verifying the audit ledger.
 
-``append`` is called by insurer.audit inside the caller's transaction: the event commits
-or rolls back with the change it records. It locks the chain head, so concurrent writers
-queue (on PostgreSQL a row lock held to commit; on SQLite the IMMEDIATE write lock).
+``append`` inserts the event inside the caller's transaction (it commits or rolls back
+with the change it records) and asks for ``chain_pending`` to run right after that commit.
+``chain_pending`` locks the chain head and gives every committed, unchained event, in
+insertion order, the next sequence number, the previous hash and its own hash. Only the
+chainer queues on the head lock, for the few milliseconds of a batch; writers never do.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from insurer.ledger.models import AuditEvent, ChainHead, Checkpoint, statement
 from insurer.middleware import current_request_id, current_source_address
 
 VERIFY_CHUNK = 20_000
+CHAIN_BATCH = 2_000
 
 
 def _roles_of(actor) -> list[str]:
@@ -29,44 +32,65 @@ def _roles_of(actor) -> list[str]:
     return role_codes(actor)
 
 
+def append(*, kind: str, actor, action: str, object_type: str, object_id: str = "", object_repr: str = "",
+           changes: dict | None = None, reason: str = "") -> AuditEvent:  # fmt: skip
+    """Record one event in the current transaction; it is chained once that commits."""
+    event = AuditEvent.objects.create(
+        recorded_at=timezone.now(),
+        kind=kind,
+        actor_id=getattr(actor, "pk", None),
+        actor_name=(getattr(actor, "username", None) or (str(actor) if actor else "system"))[:150],
+        actor_roles=_roles_of(actor),
+        action=action[:60],
+        object_type=object_type[:60],
+        object_id=str(object_id)[:120],
+        object_repr=str(object_repr)[:200],
+        changes=chain.normalise_json(changes or {}),
+        request_id=current_request_id.get() or "",
+        source_address=current_source_address.get() or "",
+        reason=reason,
+    )
+    transaction.on_commit(chain_pending)
+    return event
+
+
 def _head_for_update() -> ChainHead:
     head = ChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
+    if head is None:  # a fresh or emptied database
         ChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": chain.GENESIS})
         head = ChainHead.objects.select_for_update().get(pk=1)
     return head
 
 
-def append(*, kind: str, actor, action: str, object_type: str, object_id: str = "", object_repr: str = "",
-           changes: dict | None = None, reason: str = "") -> AuditEvent:  # fmt: skip
-    """Append one event to the chain, in the current transaction (one is opened if none)."""
-    with transaction.atomic():
-        head = _head_for_update()
-        values = {
-            "sequence": head.sequence + 1,
-            "recorded_at": timezone.now(),
-            "kind": kind,
-            "actor_id": getattr(actor, "pk", None),
-            "actor_name": (getattr(actor, "username", None) or (str(actor) if actor else "system"))[:150],
-            "actor_roles": _roles_of(actor),
-            "action": action[:60],
-            "object_type": object_type[:60],
-            "object_id": str(object_id)[:120],
-            "object_repr": str(object_repr)[:200],
-            "changes": chain.normalise_json(changes or {}),
-            "request_id": current_request_id.get() or "",
-            "source_address": current_source_address.get() or "",
-            "reason": reason,
-        }
-        digest = chain.link(head.hash, [values[f] for f in chain.HASHED_FIELDS])
-        event = AuditEvent.objects.create(**values, prev_hash=head.hash, hash=digest)
-        ChainHead.objects.filter(pk=1).update(sequence=event.sequence, hash=digest)
-        return event
+def chain_pending(batch: int = CHAIN_BATCH) -> int:
+    """Chain every committed event that is not chained yet; returns how many it chained.
+
+    Runs after each commit that appended (on_commit) and every minute (beat), so an event
+    whose process died between its commit and its chaining is chained by the next one.
+    """
+    chained = 0
+    while True:
+        with transaction.atomic():
+            head = _head_for_update()
+            pending = list(AuditEvent.objects.filter(hash="").order_by("id")[:batch])
+            if not pending:
+                return chained
+            sequence, previous = head.sequence, head.hash
+            for event in pending:
+                sequence += 1
+                event.sequence, event.prev_hash = sequence, previous
+                event.hash = previous = chain.link(previous, [getattr(event, f) for f in chain.HASHED_FIELDS])
+            AuditEvent.objects.bulk_update(pending, ["sequence", "prev_hash", "hash"], batch_size=500)
+            ChainHead.objects.filter(pk=1).update(sequence=sequence, hash=previous)
+        chained += len(pending)
+        if len(pending) < batch:  # a short batch took everything committed before it began
+            return chained
 
 
 @transaction.atomic
 def checkpoint_create() -> Checkpoint | None:
-    """Sign the current head. Run on a schedule (beat) and on demand."""
+    """Sign the current head (after chaining what is pending). Run hourly (beat) and on demand."""
+    chain_pending()
     head = ChainHead.objects.filter(pk=1).first()
     if head is None or head.sequence == 0:
         return None
@@ -82,6 +106,7 @@ class VerifyReport:
     events: int = 0
     head_sequence: int = 0
     checkpoints_checked: int = 0
+    pending: int = 0  # recorded, committed, not chained yet (seconds old at most, normally)
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -89,9 +114,9 @@ class VerifyReport:
         return not self.problems
 
 
-def _rows():
+def _rows(up_to: int):
     fields = [*chain.HASHED_FIELDS, "prev_hash", "hash"]
-    queryset = AuditEvent.objects.order_by("sequence").values_list(*fields)
+    queryset = AuditEvent.objects.filter(sequence__lte=up_to).order_by("sequence").values_list(*fields)
     # A server-side cursor on PostgreSQL: a million rows stream, they are not loaded at once.
     return queryset.iterator(chunk_size=VERIFY_CHUNK)
 
@@ -100,20 +125,22 @@ def verify(*, external_checkpoints: list[dict] | None = None, public_key_b64: st
     """Re-walk the whole chain; name the first bad event; check every checkpoint (stored
     ones and, if given, the copies an audit committee kept) against the chain."""
     report = VerifyReport()
-    wanted = {c.sequence: c for c in Checkpoint.objects.all()}
+    # The head first: events chained while we walk are left for the next verification.
+    head = ChainHead.objects.filter(pk=1).first()
+    report.head_sequence = head.sequence if head else 0
+    wanted = {c.sequence: c for c in Checkpoint.objects.filter(sequence__lte=report.head_sequence)}
     external = {int(c["sequence"]): c for c in external_checkpoints or []}
     seen_hash: dict[int, str] = {}
     keep = set(wanted) | set(external)
     try:
-        for sequence, digest in chain.walk(_rows()):
+        for sequence, digest in chain.walk(_rows(report.head_sequence)):
             report.events += 1
             if sequence in keep:
                 seen_hash[sequence] = digest
     except chain.ChainBroken as broken:
         report.problems.append(str(broken))
         return report
-    head = ChainHead.objects.filter(pk=1).first()
-    report.head_sequence = head.sequence if head else 0
+    report.pending = AuditEvent.objects.filter(hash="").count()
     if report.head_sequence != report.events:
         report.problems.append(f"chain head says #{report.head_sequence} but {report.events} events were found")
     for sequence, cp in sorted(wanted.items()):

@@ -47,7 +47,7 @@ ENDPOINTS = [
              "access.approve_sodexception", kind=WRITE, method="post", object_permission="access.view_sodexception",
              data=lambda w: {"decision": "refuse"}),
     Endpoint("ledger:event_list", lambda w: "/ledger/", "ledger.view_auditevent"),
-    Endpoint("ledger:event_detail", lambda w: f"/ledger/events/{w['event'].sequence}/", "ledger.view_auditevent"),
+    Endpoint("ledger:event_detail", lambda w: f"/ledger/events/{w['event'].pk}/", "ledger.view_auditevent"),
     Endpoint("ledger:object_history", lambda w: "/ledger/history/test.thing/1/", "ledger.view_auditevent"),
     Endpoint("ledger:verify", lambda w: "/ledger/verify/", "ledger.verify_ledger"),
     Endpoint("ledger:export", lambda w: "/ledger/export.csv", "ledger.export_ledger"),

@@ -13,17 +13,20 @@ from insurer import audit
 from insurer.ledger import chain
 from insurer.ledger.maintenance import triggers_disabled
 from insurer.ledger.models import AuditEvent, Checkpoint
-from insurer.ledger.services import append, checkpoint_create, checkpoint_export, verify
+from insurer.ledger.services import append, chain_pending, checkpoint_create, checkpoint_export, verify
 
 pytestmark = pytest.mark.django_db
 
 
 def _events(n: int, actor=None) -> list[AuditEvent]:
-    return [
+    """Record n changes and chain them, as the after-commit hook does outside tests."""
+    events = [
         audit.record_change(actor=actor, action="update", obj_type="customers.customer", obj_id=f"C{i:08d}",
                             before={"address": "旧地址"}, after={"address": f"新地址 {i}"})
         for i in range(1, n + 1)
     ]  # fmt: skip
+    chain_pending()
+    return [AuditEvent.objects.get(pk=e.pk) for e in events]
 
 
 def _raw_update(sql: str, params=()) -> None:
@@ -42,6 +45,22 @@ def test_events_chain_from_genesis_and_verify(cro):
     assert events[2].changes == {"before": {"address": "旧地址"}, "after": {"address": "新地址 3"}}
     report = verify()
     assert report.ok and report.events == 6 and report.head_sequence == 6
+
+
+def test_recording_does_not_wait_for_the_chain_and_commit_chains_it(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        event = audit.record_change(actor=None, action="update", obj_type="x", obj_id="1")
+        assert AuditEvent.objects.get(pk=event.pk).hash == ""  # inside the transaction: recorded only
+    chained = AuditEvent.objects.get(pk=event.pk)
+    assert chained.sequence == 1 and chained.hash and verify().ok
+
+
+def test_the_database_refuses_content_changes_even_before_chaining():
+    pending = audit.record_change(actor=None, action="update", obj_type="x", obj_id="1")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=pending.pk).update(action="tampered", sequence=1, hash="a" * 64)
+    chain_pending()
+    assert AuditEvent.objects.get(pk=pending.pk).action == "update"
 
 
 def test_the_database_refuses_update_delete_and_truncate():
@@ -130,6 +149,26 @@ def test_audit_verify_and_checkpoint_commands(capsys, tmp_path):
     out = capsys.readouterr().out
     assert "signed checkpoint #3" in out
     assert "ledger OK: 3 events, head #3, 1 checkpoints verified" in out
+    append(kind="change", actor=None, action="update", object_type="x", object_id="9")  # not chained yet
+    call_command("audit_verify")
+    assert "1 newer events not chained yet" in capsys.readouterr().out
     call_command("audit_checkpoint", export=str(tmp_path / "cp.jsonl"))
     assert json.loads((tmp_path / "cp.jsonl").read_text())["sequence"] == 3
     assert Checkpoint.objects.count() == 1
+
+
+def test_every_append_only_trigger_is_in_place():
+    """A migration that rebuilds a ledger table (SQLite does, to alter a column) drops its
+    triggers; this names any that went missing."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name LIKE 'ledger_%'")
+            names = {row[0] for row in cursor.fetchall()}
+        expected = {f"{t}_no_{op}" for t in ("ledger_auditevent", "ledger_checkpoint") for op in ("update", "delete")}
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT tgname FROM pg_trigger WHERE tgrelid::regclass::text LIKE 'ledger_%' "
+                           "AND NOT tgisinternal")  # fmt: skip
+            names = {row[0] for row in cursor.fetchall()}
+        expected = {"ledger_no_update", "ledger_no_truncate", "checkpoint_no_update", "checkpoint_no_truncate"}
+    assert expected <= names

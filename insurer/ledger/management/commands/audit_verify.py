@@ -26,6 +26,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"ledger OK: {report.events} events, head #{report.head_sequence}, "
                 f"{report.checkpoints_checked} checkpoints verified in {seconds:.2f} s"
+                + (f"; {report.pending} newer events not chained yet" if report.pending else "")
             )
             return
         for problem in report.problems:
