@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -86,7 +92,8 @@ class RequestSerializer(serializers.ModelSerializer):
             "current_step",
         ]
 
-    def get_current_step(self, obj) -> StepSerializer | None:
+    @extend_schema_field(StepSerializer(allow_null=True))
+    def get_current_step(self, obj):
         # steps are prefetched by the selectors: no query per row
         current = next((s for s in obj.steps.all() if s.status == ApprovalStep.Status.CURRENT), None)
         return StepSerializer(current).data if current else None
@@ -101,7 +108,7 @@ class RequestDetailSerializer(RequestSerializer):
 
 
 class SubmitSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=[c for c in BusinessType.values if c != BusinessType.MATRIX_CHANGE])
+    kind = serializers.ChoiceField(choices=BusinessType.choices, help_text="matrix_change is proposed, not submitted")
     amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0)
     currency = serializers.CharField(max_length=3, default="CNY")
     object_type = serializers.CharField(max_length=60, help_text="app.model, e.g. claims.claim")
@@ -134,7 +141,7 @@ class DecideSerializer(serializers.Serializer):
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class ApprovalReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -145,7 +152,7 @@ class ResubmitSerializer(serializers.Serializer):
     amount = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=0, required=False)
 
 
-class DetailSerializer(serializers.Serializer):
+class ApprovalRefusalSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
@@ -218,12 +225,12 @@ class CanList(BasePermission):
 
 COMMAND_RESPONSES = {
     403: OpenApiResponse(
-        DetailSerializer,
+        ApprovalRefusalSerializer,
         description="Refused by a rule, named in the message (maker-checker, "
         "one person one level, authority, expired delegation, incompatible duties, oversight).",
     ),
     400: OpenApiResponse(description="Invalid input, or the request/step is not in a state to do this."),
-    404: OpenApiResponse(DetailSerializer, description="Absent or out of scope."),
+    404: OpenApiResponse(ApprovalRefusalSerializer, description="Absent or out of scope."),
 }
 
 
@@ -318,10 +325,10 @@ class ApprovalRequestViewSet(viewsets.ReadOnlyModelViewSet):
     def return_(self, request, *args, **kwargs):
         return self._decide(request, Decision.Verdict.RETURN)
 
-    @_command("Withdraw a pending or returned request (maker only)", ReasonSerializer, RequestDetailSerializer)
+    @_command("Withdraw a pending or returned request (maker only)", ApprovalReasonSerializer, RequestDetailSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request, *args, **kwargs):
-        data = ReasonSerializer(data=request.data)
+        data = ApprovalReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         approval = services.approval_withdraw(
             actor=request.user, request=self.get_object(), reason=data.validated_data["reason"]
