@@ -337,4 +337,5 @@ def test_query_counts_do_not_grow_with_the_requests(client, crew, submit):
     for name, call in pages.items():
         c = web(client, crew["sup"])
         assert _count(call) == small[name], name
+    print("approvals query counts (3 and 15 requests):", small)
     assert len(a.get("/api/v1/approvals/queue/").json()) == 15
