@@ -111,6 +111,7 @@ def _delegation_for(actor, request: ApprovalRequest, step: ApprovalStep, on_beha
         candidates = candidates.filter(delegator=on_behalf_of)
     candidates = list(candidates.order_by("-valid_to", "-pk"))
     in_force = [d for d in candidates if d.in_force(today)]
+    in_force.sort(key=lambda d: d.delegator_id == request.maker_id)  # the maker's own delegation last
     for delegation in in_force:
         if _holds(delegation.delegator, step.role, request.department_id, today):
             return Authority(delegation.delegator, delegation)
