@@ -23,19 +23,19 @@ def record_change(*, actor, action: str, obj_type: str, obj_id: str, detail: dic
         changes["after"] = after
     event = ledger.append(kind="change", actor=actor, action=action, object_type=obj_type, object_id=obj_id,
                           object_repr=object_repr, changes=changes, reason=reason)  # fmt: skip
-    logger.info("audit #%s change %s %s:%s by %s", event.sequence, action, obj_type, obj_id, event.actor_name)
+    logger.info("audit event %s: change %s %s:%s by %s", event.pk, action, obj_type, obj_id, event.actor_name)
     return event
 
 
 def record_sensitive_read(*, actor, obj_type: str, obj_id: str, fields: list[str], reason: str = ""):
     event = ledger.append(kind="sensitive_read", actor=actor, action="reveal", object_type=obj_type,
                           object_id=obj_id, changes={"fields": fields}, reason=reason)  # fmt: skip
-    logger.info("audit #%s sensitive read %s:%s by %s", event.sequence, obj_type, obj_id, event.actor_name)
+    logger.info("audit event %s: sensitive read %s:%s by %s", event.pk, obj_type, obj_id, event.actor_name)
     return event
 
 
 def record_export(*, actor, obj_type: str, rows: int, filters: dict):
     event = ledger.append(kind="export", actor=actor, action="export", object_type=obj_type,
                           changes={"rows": rows, "filters": filters})  # fmt: skip
-    logger.info("audit #%s export %s (%s rows) by %s", event.sequence, obj_type, rows, event.actor_name)
+    logger.info("audit event %s: export %s (%s rows) by %s", event.pk, obj_type, rows, event.actor_name)
     return event

@@ -29,7 +29,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: COUNT_CAP + 1].count()
+        # Without its ORDER BY: the database need not sort rows it only counts.
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
 
     @property
     def count_is_capped(self) -> bool:

@@ -48,7 +48,7 @@ def _audit_events(caplog=None) -> list[dict]:
     from insurer.ledger.models import AuditEvent
 
     return [{"kind": e.kind, "object_id": e.object_id, "detail": e.changes}
-            for e in AuditEvent.objects.order_by("sequence")]  # fmt: skip
+            for e in AuditEvent.objects.order_by("id")]  # fmt: skip
 
 
 def _rows(response) -> int:

@@ -293,7 +293,7 @@ def test_every_change_writes_an_audit_event(staff, at):
     services.breach_explain(actor=handler, breach=breach, explanation="Specialist report late.")
     services.breach_sign_off(actor=supervisor, breach=breach)
     services.clock_stop(actor=handler, clock=clock, reason="decided")
-    clock_events = AuditEvent.objects.filter(object_type="clocks.clock", object_id=str(clock.pk)).order_by("sequence")
+    clock_events = AuditEvent.objects.filter(object_type="clocks.clock", object_id=str(clock.pk)).order_by("id")
     assert list(clock_events.values_list("action", flat=True)) == [
         "clock_start",
         "clock_pause",
@@ -308,7 +308,7 @@ def test_every_change_writes_an_audit_event(staff, at):
     assert pause.actor_name == handler.username
     assert clock_events.get(action="clock_breach").actor_id is None  # the system
     breach_events = AuditEvent.objects.filter(object_type="clocks.clockbreach", object_id=str(breach.pk))
-    assert list(breach_events.order_by("sequence").values_list("action", flat=True)) == [
+    assert list(breach_events.order_by("id").values_list("action", flat=True)) == [
         "breach_explain",
         "breach_sign_off",
     ]
