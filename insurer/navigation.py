@@ -43,7 +43,8 @@ def items_for(user) -> list[dict]:
         except NoReverseMatch:  # registered but not routed: show only what exists (a test catches it)
             logger.warning("navigation item %s names unknown URL %s", item.key, item.url_name)
             continue
-        items.append({"key": item.key, "label": item.label, "url": url, "section": item.section})
+        # Plain strings: the menu compares and prints them many times per page.
+        items.append({"key": item.key, "label": str(item.label), "url": url, "section": str(item.section)})
     return items
 
 

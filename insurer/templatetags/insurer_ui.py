@@ -5,8 +5,10 @@ them."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django import template
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from insurer.access.grants import role_codes
@@ -70,6 +72,20 @@ def render_panel(context, panel: dict):
 def get_item(mapping, key):
     """``mapping[key]`` in a template, None when absent."""
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@lru_cache(maxsize=512)
+def _choice_labels(model, field_name: str, language: str) -> dict:
+    return {value: str(label) for value, label in model._meta.get_field(field_name).flatchoices}
+
+
+@register.filter
+def choice_label(obj, field_name: str):
+    """``obj.get_<field>_display()`` without its per-call cost: Django rebuilds and hashes
+    the whole choice list (translating every label) on each call, which on a 100-row table
+    is thousands of translations per page. Labels are cached per model, field and language."""
+    value = getattr(obj, field_name)
+    return _choice_labels(type(obj), field_name, get_language()).get(value, value)
 
 
 @register.simple_tag
