@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import load, pg, report
+from bench import ledger, load, pg, report
 from bench.pg import ROOT, Database, HarnessError
 from bench.server import HOST, Gunicorn, login
 
@@ -341,6 +341,7 @@ def main(argv=None) -> int:
             tok2 = probe(import_env, "token", {"username": TOKEN_USER, "create": True})
             query_envs[f"{args.import_size} (imported)"] = (import_env, tok2.get("token"))
     benchmarks.update(run_queries(query_envs, token, args))
+    benchmarks.update(ledger.run(db, redis, VAR, lambda name: selected(name, args.only)))
     results["benchmarks"] = benchmarks
     report.write(args.output, results, args.only)
     report.table(results)

@@ -50,41 +50,68 @@ def append(*, kind: str, actor, action: str, object_type: str, object_id: str = 
         source_address=current_source_address.get() or "",
         reason=reason,
     )
-    transaction.on_commit(chain_pending)
+    transaction.on_commit(_chain_after_commit)
     return event
 
 
-def _head_for_update() -> ChainHead:
-    head = ChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:  # a fresh or emptied database
-        ChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": chain.GENESIS})
-        head = ChainHead.objects.select_for_update().get(pk=1)
-    return head
+def _lock_head(*, skip_locked: bool) -> tuple[int, str] | None:
+    """Lock the chain head and return (sequence, hash); None when ``skip_locked`` and
+    another chainer holds it. Plain SQL: this runs after every commit that recorded events."""
+    suffix = " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
+    if connection.vendor != "postgresql":
+        suffix = ""  # SQLite: the IMMEDIATE transaction already holds the database's write lock
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sequence, hash FROM ledger_chainhead WHERE id = 1" + suffix)
+        row = cursor.fetchone()
+        if row is not None:
+            return row[0], row[1]
+        if skip_locked and ChainHead.objects.filter(pk=1).exists():
+            return None
+    ChainHead.objects.get_or_create(pk=1, defaults={"sequence": 0, "hash": chain.GENESIS})
+    head = ChainHead.objects.select_for_update().get(pk=1)
+    return head.sequence, head.hash
 
 
-def chain_pending(batch: int = CHAIN_BATCH) -> int:
+def _has_pending() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM ledger_auditevent WHERE hash = '' LIMIT 1")
+        return cursor.fetchone() is not None
+
+
+def chain_pending(batch: int = CHAIN_BATCH, *, wait: bool = True) -> int:
     """Chain every committed event that is not chained yet; returns how many it chained.
 
-    Runs after each commit that appended (on_commit) and every minute (beat), so an event
-    whose process died between its commit and its chaining is chained by the next one.
+    After each commit that recorded events (``wait=False``): if another process is chaining
+    already, leave it to that one — every chainer looks again for pending events after it
+    lets go of the head, so an event committed while it held the head is not left behind.
+    Every minute (beat, ``wait=True``) for events whose process died before chaining them.
     """
     chained = 0
+    fields = ["id", *chain.HASHED_FIELDS]
     while True:
         with transaction.atomic():
-            head = _head_for_update()
-            pending = list(AuditEvent.objects.filter(hash="").order_by("id")[:batch])
-            if not pending:
+            head = _lock_head(skip_locked=not wait)
+            if head is None:
                 return chained
-            sequence, previous = head.sequence, head.hash
-            for event in pending:
-                sequence += 1
-                event.sequence, event.prev_hash = sequence, previous
-                event.hash = previous = chain.link(previous, [getattr(event, f) for f in chain.HASHED_FIELDS])
-            AuditEvent.objects.bulk_update(pending, ["sequence", "prev_hash", "hash"], batch_size=500)
-            ChainHead.objects.filter(pk=1).update(sequence=sequence, hash=previous)
-        chained += len(pending)
-        if len(pending) < batch:  # a short batch took everything committed before it began
+            rows = list(AuditEvent.objects.filter(hash="").order_by("id").values_list(*fields)[:batch])
+            if rows:
+                sequence, previous = head
+                updates = []
+                for row in rows:
+                    sequence += 1
+                    values = [sequence, *row[2:]]
+                    digest = chain.link(previous, values)
+                    updates.append(AuditEvent(pk=row[0], sequence=sequence, prev_hash=previous, hash=digest))
+                    previous = digest
+                AuditEvent.objects.bulk_update(updates, ["sequence", "prev_hash", "hash"], batch_size=500)
+                ChainHead.objects.filter(pk=1).update(sequence=sequence, hash=previous)
+        chained += len(rows)
+        if len(rows) < batch and not _has_pending():
             return chained
+
+
+def _chain_after_commit() -> None:
+    chain_pending(wait=False)
 
 
 @transaction.atomic

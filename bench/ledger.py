@@ -1,0 +1,144 @@
+"""Audit-ledger benchmarks (issue 3), on a scratch PostgreSQL database of their own:
+
+- ``ledger.append``: 4 writer processes, each recording events in transactions of its own
+  through the real ``insurer.audit.record_change`` (chained after each commit), started
+  together; events/s over the wall time from the first start to the last finish; then the
+  chain is verified (gap-free sequence, every link, no fork). Budget ≥ 2,000 events/s.
+- ``ledger.verify``: 1,000,000 events are written straight into the table (COPY), chained
+  with the real hash function, then ``manage.py audit_verify`` re-walks them. Budget ≤ 10 s.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+from bench import pg
+from bench.pg import ROOT
+
+APPEND_WRITERS, APPEND_EACH = 4, 2_500
+APPEND_BUDGET = 2_000
+VERIFY_EVENTS, VERIFY_BUDGET_S = 1_000_000, 10.0
+
+WRITER = """
+import os, sys, time, json
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "insurer.settings")
+django.setup()
+from insurer import audit
+from django.db import connection
+connection.ensure_connection()
+start_at, n, name = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+while time.time() < start_at:
+    time.sleep(0.001)
+began = time.time()
+for i in range(n):
+    audit.record_change(actor=None, action="update", obj_type="bench.policy", obj_id=f"{name}-{i}",
+                        before={"status": "in_force"}, after={"status": "lapsed"}, reason="bench")
+print(json.dumps({"began": began, "ended": time.time()}))
+"""
+
+
+def _reset(db: pg.Database, env: dict) -> None:
+    pg.create(db, drop_first=True)
+    pg.manage(env, "migrate", "--noinput", "--skip-checks")
+
+
+def run_append(db: pg.Database, env: dict) -> dict:
+    _reset(db, env)
+    start_at = time.time() + 3  # time for every interpreter to start and connect
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(start_at), str(APPEND_EACH), f"w{n}"], cwd=ROOT, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        for n in range(APPEND_WRITERS)
+    ]
+    spans = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=600)
+        if proc.returncode != 0:
+            return {"error": (err.strip().splitlines() or ["writer failed"])[-1], "pass": False}
+        spans.append(json.loads(out.strip().splitlines()[-1]))
+    seconds = max(s["ended"] for s in spans) - min(s["began"] for s in spans)
+    events = APPEND_WRITERS * APPEND_EACH
+    check = _chain_check(db)
+    verify_seconds, verify_out = pg.manage(env, "audit_verify")
+    rate = events / seconds
+    return {
+        "writers": APPEND_WRITERS, "events": events, "seconds": round(seconds, 2), "events_per_s": round(rate),
+        **check, "audit_verify": verify_out.strip().splitlines()[-1] if verify_out.strip() else "",
+        "budget": f">= {APPEND_BUDGET:,} events/s with {APPEND_WRITERS} concurrent writers, no fork",
+        "pass": rate >= APPEND_BUDGET and check["no_fork"] and "ledger OK" in verify_out,
+    }  # fmt: skip
+
+
+def _chain_check(db: pg.Database) -> dict:
+    with db.connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*), min(sequence), max(sequence), count(DISTINCT prev_hash), "
+                    "count(*) FILTER (WHERE hash = '') FROM ledger_auditevent")  # fmt: skip
+        total, first, last, distinct_prev, unchained = cur.fetchone()
+    return {
+        "chained": total - unchained, "unchained": unchained, "first_sequence": first, "last_sequence": last,
+        "no_fork": unchained == 0 and first == 1 and last == total and distinct_prev == total,
+    }  # fmt: skip
+
+
+GENERATOR = """
+import os, sys, io, datetime as dt, json
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "insurer.settings")
+django.setup()
+from django.db import connection
+from insurer.ledger import chain
+n = int(sys.argv[1])
+base = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+buf, previous = io.StringIO(), chain.GENESIS
+for seq in range(1, n + 1):
+    row = [seq, base + dt.timedelta(milliseconds=seq), "change", None, "bench", [], "update", "bench.policy",
+           str(seq), "", {"after": {"status": "lapsed"}, "before": {"status": "in_force"}}, "", "", ""]
+    digest = chain.link(previous, row)
+    buf.write("\\t".join([str(seq), row[1].isoformat(), "change", "\\\\N", "bench", "[]", "update", "bench.policy",
+                         str(seq), "", json.dumps(row[10], sort_keys=True), "", "", "", previous, digest]) + "\\n")
+    previous = digest
+buf.seek(0)
+with connection.cursor() as cur:
+    cur.execute("ALTER TABLE ledger_auditevent DISABLE TRIGGER USER")
+    cur.cursor.copy_expert("COPY ledger_auditevent (sequence, recorded_at, kind, actor_id, actor_name, actor_roles, "
+                           "action, object_type, object_id, object_repr, changes, request_id, source_address, "
+                           "reason, prev_hash, hash) FROM STDIN", buf)
+    cur.execute("ALTER TABLE ledger_auditevent ENABLE TRIGGER USER")
+    cur.execute("UPDATE ledger_chainhead SET sequence = %s, hash = %s WHERE id = 1", [n, previous])
+    cur.execute("ANALYZE ledger_auditevent")
+print(n)
+"""
+
+
+def run_verify(db: pg.Database, env: dict) -> dict:
+    _reset(db, env)
+    started = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", GENERATOR, str(VERIFY_EVENTS)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=1800, check=False)  # fmt: skip
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["generator failed"])[-1], "pass": False}
+    generate_s = time.perf_counter() - started
+    seconds, out = pg.manage(env, "audit_verify")
+    line = out.strip().splitlines()[-1] if out.strip() else ""
+    return {
+        "events": VERIFY_EVENTS, "generate_seconds": round(generate_s, 1), "seconds": round(seconds, 2),
+        "output": line, "budget": f"audit_verify over {VERIFY_EVENTS:,} events <= {VERIFY_BUDGET_S:.0f} s",
+        "pass": "ledger OK" in line and seconds <= VERIFY_BUDGET_S,
+    }  # fmt: skip
+
+
+def run(db: pg.Database, redis: str | None, var_dir, selected) -> dict:
+    scratch = db.sibling(db.name + "_ledger")
+    env = pg.django_env(scratch, redis, var_dir)
+    out = {}
+    if selected("ledger.append"):
+        print("ledger: 4 writers appending ...", flush=True)
+        out["ledger.append"] = run_append(scratch, env)
+    if selected("ledger.verify"):
+        print(f"ledger: writing {VERIFY_EVENTS:,} chained events, then audit_verify ...", flush=True)
+        out["ledger.verify"] = run_verify(scratch, env)
+    return out
