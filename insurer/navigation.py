@@ -7,6 +7,7 @@ Apps call ``register(...)`` from ``AppConfig.ready``; the platform never imports
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -34,18 +35,25 @@ def register(item: NavItem) -> None:
 def items_for(user) -> list[dict]:
     if not getattr(user, "is_authenticated", False):
         return []
-    visible = [i for i in _ITEMS.values() if i.permission is None or user.has_perm(i.permission)]
+    held = user.get_all_permissions()  # once, not one has_perm per menu entry
+    superuser = user.is_active and user.is_superuser
+    visible = [i for i in _ITEMS.values() if i.permission is None or superuser or i.permission in held]
     visible.sort(key=lambda i: (i.order, str(i.label)))
     items = []
     for item in visible:
         try:
-            url = reverse(item.url_name)
+            url = _url(item.url_name)
         except NoReverseMatch:  # registered but not routed: show only what exists (a test catches it)
             logger.warning("navigation item %s names unknown URL %s", item.key, item.url_name)
             continue
         # Plain strings: the menu compares and prints them many times per page.
         items.append({"key": item.key, "label": str(item.label), "url": url, "section": str(item.section)})
     return items
+
+
+@lru_cache(maxsize=256)
+def _url(url_name: str) -> str:
+    return reverse(url_name)
 
 
 def registered() -> list[NavItem]:

@@ -157,7 +157,7 @@ else:
 
 # --- Auth -----------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",  # passwords; superusers
+    "insurer.access.backends.PasswordBackend",  # passwords only; superusers
     "insurer.access.backends.RoleGrantBackend",  # the roles a user holds today (docs/decisions/0004)
     "guardian.backends.ObjectPermissionBackend",  # single-object grants
 ]

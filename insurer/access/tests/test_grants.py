@@ -150,7 +150,10 @@ def test_revoke_and_refuse_need_a_reason_and_end_the_role(access_admin, complian
 
 
 def test_oversight_roles_are_refused_every_write_even_if_a_permission_leaked(internal_auditor):
-    assign_perm("access.add_rolegrant", internal_auditor)  # a mistaken direct grant
+    assign_perm("access.add_rolegrant", internal_auditor)  # a mistaken direct grant: ignored
+    with pytest.raises(PermissionDenied, match=r"access\.add_rolegrant"):
+        require(internal_auditor, "access.add_rolegrant")
+    internal_auditor.is_superuser = True  # even made superuser by mistake, an auditor never writes
     with pytest.raises(PermissionDenied, match="read-only"):
         require(internal_auditor, "access.add_rolegrant")
     require(internal_auditor, "access.view_rolegrant")  # reading is fine
