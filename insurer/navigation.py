@@ -7,8 +7,8 @@ Apps call ``register(...)`` from ``AppConfig.ready``; the platform never imports
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.urls import NoReverseMatch, reverse
 
