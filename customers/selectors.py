@@ -6,7 +6,7 @@ stay constant in the number of rows.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from customers.models import (
     BeneficialOwner,
@@ -15,6 +15,7 @@ from customers.models import (
     BookSnapshot,
     Customer,
     Policy,
+    PolicyBeneficiary,
     PolicyTransaction,
     Product,
 )
@@ -38,10 +39,23 @@ def products_for(user) -> QuerySet[Product]:
     return restrict(Product.objects.all(), user)
 
 
+# Joined customers never need their ciphertexts in a list.
+_NO_CIPHERTEXT = [
+    f"{rel}__{f}" for rel in ("policyholder", "insured") for f in ("id_number_ciphertext", "phone_ciphertext")
+]
+
+
 def policies_for(user) -> QuerySet[Policy]:
     return restrict(
-        Policy.objects.select_related("product", "policyholder", "insured").prefetch_related(
-            "beneficiary_links__customer"
+        Policy.objects.select_related("product", "policyholder", "insured")
+        .defer(*_NO_CIPHERTEXT)
+        .prefetch_related(
+            Prefetch(
+                "beneficiary_links",
+                PolicyBeneficiary.objects.select_related("customer").only(
+                    "id", "policy_id", "position", "customer__id", "customer__customer_ref", "customer__name"
+                ),
+            )
         ),
         user,
     )
