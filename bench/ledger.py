@@ -50,8 +50,14 @@ def run_append(db: pg.Database, env: dict) -> dict:
     _reset(db, env)
     start_at = time.time() + 3  # time for every interpreter to start and connect
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(start_at), str(APPEND_EACH), f"w{n}"], cwd=ROOT, env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(start_at), str(APPEND_EACH), f"w{n}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n in range(APPEND_WRITERS)
     ]
     spans = []
@@ -63,7 +69,7 @@ def run_append(db: pg.Database, env: dict) -> dict:
     seconds = max(s["ended"] for s in spans) - min(s["began"] for s in spans)
     events = APPEND_WRITERS * APPEND_EACH
     check = _chain_check(db)
-    verify_seconds, verify_out = pg.manage(env, "audit_verify")
+    _seconds, verify_out = pg.manage(env, "audit_verify")
     rate = events / seconds
     return {
         "writers": APPEND_WRITERS, "events": events, "seconds": round(seconds, 2), "events_per_s": round(rate),

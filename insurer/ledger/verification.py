@@ -1,0 +1,99 @@
+"""Re-walking the chain, on one core or several.
+
+Each event's hash depends only on its own content and the prev_hash stored with it, so the
+chain splits into ranges that processes check at the same time; the ranges are then
+stitched (each range's first prev_hash must be the previous range's last hash). On
+PostgreSQL a chain of PARALLEL_FROM events or more is walked by one process per core.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+from dataclasses import dataclass, field
+
+from django.db import connection, connections
+
+from insurer.ledger import chain
+from insurer.ledger.models import AuditEvent
+
+CHUNK = 20_000
+PARALLEL_FROM = 200_000
+FIELDS = [*chain.HASHED_FIELDS, "prev_hash", "hash"]
+
+
+@dataclass
+class RangeWalk:
+    first: int
+    last: int
+    events: int = 0
+    first_prev: str | None = None
+    last_hash: str | None = None
+    broken: chain.Break | None = None
+    seen: dict[int, str] = field(default_factory=dict)
+
+
+def _rows(first: int, last: int):
+    queryset = AuditEvent.objects.filter(sequence__gte=first, sequence__lte=last).order_by("sequence")
+    # A server-side cursor on PostgreSQL: a million rows stream, they are not loaded at once.
+    return queryset.values_list(*FIELDS).iterator(chunk_size=CHUNK)
+
+
+def walk_range(first: int, last: int, keep: frozenset[int]) -> RangeWalk:
+    """Walk events first..last; the first event's stored prev_hash is taken as the start
+    (the caller checks it against the range before)."""
+    result = RangeWalk(first, last)
+    rows = iter(_rows(first, last))
+    head = next(rows, None)
+    if head is None:
+        result.broken = chain.Break(first, "missing (no event stored from here on)")
+        return result
+    result.first_prev = head[len(chain.HASHED_FIELDS)]
+    try:
+        for sequence, digest in chain.walk(itertools.chain([head], rows), first, result.first_prev):
+            result.events += 1
+            result.last_hash = digest
+            if sequence in keep:
+                result.seen[sequence] = digest
+    except chain.ChainBroken as broken:
+        result.broken = broken.where
+    if result.broken is None and result.events != last - first + 1:
+        result.broken = chain.Break(first + result.events, "missing (the chain ends early)")
+    return result
+
+
+def _walk_in_child(args: tuple[int, int, frozenset[int]]) -> RangeWalk:
+    try:
+        return walk_range(*args)
+    finally:
+        connections.close_all()
+
+
+def walk(head_sequence: int, keep: set[int]) -> tuple[int, dict[int, str], chain.Break | None]:
+    """(events walked, hashes at the ``keep`` sequences, the first break or None)."""
+    if head_sequence == 0:
+        return 0, {}, None
+    workers = os.cpu_count() or 1
+    if connection.vendor != "postgresql" or head_sequence < PARALLEL_FROM or workers < 2:
+        ranges = [walk_range(1, head_sequence, frozenset(keep))]
+    else:
+        bounds = [head_sequence * i // workers for i in range(workers + 1)]
+        jobs = [(bounds[i] + 1, bounds[i + 1], frozenset(keep)) for i in range(workers)]
+        connections.close_all()  # children open their own connections
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            ranges = pool.map(_walk_in_child, jobs)
+    return _stitch(ranges)
+
+
+def _stitch(ranges: list[RangeWalk]) -> tuple[int, dict[int, str], chain.Break | None]:
+    events, seen, previous = 0, {}, chain.GENESIS
+    for part in ranges:
+        if part.first_prev is not None and part.first_prev != previous:
+            return events, seen, chain.Break(part.first, "does not link to the event before it (prev_hash differs)")
+        events += part.events
+        seen.update(part.seen)
+        if part.broken is not None:
+            return events, seen, part.broken
+        previous = part.last_hash
+    return events, seen, None
