@@ -60,10 +60,30 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# Reference data the migrations load (departments and the incompatible-duties matrix, the
+# clock rules, the first authorisation matrix). Django's flush empties every table after a
+# transactional test, so it is loaded again after each flush, as a fresh database has it.
+REFERENCE_DATA = [
+    ("insurer.access.migrations.0002_matrix_and_departments", "forward"),
+    ("insurer.clocks.migrations.0002_load_rules", "load"),
+    ("insurer.approvals.migrations.0002_seed_matrix_v1", "forward"),
+]
+
+
+def _reload_reference_data() -> None:
+    import importlib
+
+    from django.apps import apps as registry
+
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(registry, None)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _flush_past_the_ledger_triggers():
     """Transactional tests empty every table afterwards (Django's flush); the ledger's
-    append-only triggers refuse that, so lift them for the flush alone."""
+    append-only triggers refuse that, so lift them for the flush alone, then reload the
+    reference data the migrations put in."""
     from django.core.management.commands import flush
 
     from insurer.ledger.maintenance import triggers_disabled
@@ -72,7 +92,9 @@ def _flush_past_the_ledger_triggers():
 
     def handle(self, *args, **options):
         with triggers_disabled():
-            return original(self, *args, **options)
+            result = original(self, *args, **options)
+        _reload_reference_data()
+        return result
 
     flush.Command.handle = handle
     yield
