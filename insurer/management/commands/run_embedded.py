@@ -57,6 +57,8 @@ class Command(BaseCommand):
             [sys.executable, "-m", "celery", "-A", "insurer", "worker", "--loglevel=INFO", "--concurrency=2"]
         )
         self.stdout.write(f"Celery worker started (pid {worker.pid}). Serving on http://{addrport}/")
+        # A plain `kill` must also stop the worker: turn SIGTERM into an exit that runs `finally`.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
             call_command("runserver", addrport, use_reloader=False, use_threading=True)
         finally:
