@@ -52,18 +52,28 @@ def roles_held(user, on: dt.date | None = None) -> list[Held]:
 
 def forget(user) -> None:
     """Drop the per-request cache (after a grant changes within the same request or test)."""
-    if hasattr(user, CACHE_ATTR):
-        delattr(user, CACHE_ATTR)
+    for attr in (CACHE_ATTR, PERMS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def role_codes(user) -> list[str]:
     return sorted({h.role for h in roles_held(user)})
 
 
+PERMS_ATTR = "_insurer_role_permissions"
+
+
 def permissions_of(user) -> set[str]:
+    """The permissions of the roles the user holds today (cached with the grants)."""
+    cached = getattr(user, PERMS_ATTR, None)
+    if cached is not None and hasattr(user, CACHE_ATTR):
+        return cached
     perms: set[str] = set()
     for held in roles_held(user):
         perms.update(permissions_for(BY_CODE[held.role]))
+    if hasattr(user, CACHE_ATTR):  # only alongside the grants it was computed from
+        setattr(user, PERMS_ATTR, perms)
     return perms
 
 
