@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from insurer.access import get_for_user, require
 from insurer.access.grants import holds_read_only_role
-from insurer.approvals import routing, selectors, services
+from insurer.approvals import authority, routing, selectors, services
 from insurer.approvals.forms import (
     DecideForm,
     DelegationForm,
@@ -156,7 +156,7 @@ def detail(request, pk: int):
         step.is_overdue = step.overdue(now)
     can_decide, why_not = (False, "")
     if current is not None and user.has_perm(DECIDE) and _writer(user):
-        can_decide, why_not = services.may_decide(user, approval, current)
+        can_decide, why_not = authority.may_decide(user, approval, current)
     is_maker = user.pk == approval.maker_id
     delegators = _delegators(user, current.role) if can_decide else []
     context = {
