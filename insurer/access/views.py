@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -156,6 +156,4 @@ def sod_exception_decide(request, pk: int):
     except ValidationError as exc:
         for message in _errors(exc):
             messages.error(request, message)
-    except PermissionDenied:
-        raise
     return redirect("access:sod_matrix")

@@ -177,7 +177,3 @@ def checkpoint_export(checkpoint: Checkpoint) -> dict:
     return {"sequence": checkpoint.sequence, "hash": checkpoint.hash,
             "signed_at": chain.timestamp_text(checkpoint.signed_at), "signature": checkpoint.signature,
             "key_fingerprint": checkpoint.key_fingerprint}  # fmt: skip
-
-
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
