@@ -1,0 +1,1 @@
+"""Risk domain: actuarial valuation, stress testing and C-ROSS solvency (issue 4)."""
