@@ -1,0 +1,159 @@
+"""Model points as arrays, validated all-or-nothing before anything runs.
+
+Columns (interchange.md, model_points.csv): point_id, age_at_entry, sex, policy_term (years),
+policy_count, sum_assured, duration_mth (months in force at the valuation date; 0 = issued at
+the valuation date, negative = future new business), premium_pp (optional monthly premium per
+policy; blank = priced by the basis).
+
+Validation collects every problem - point, field, reason - and refuses the whole input with
+all of them, as the interchange rules ask for imports: a projection on a partly wrong book
+would produce a plausible but wrong reserve.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from risk.engine.assumptions import Basis
+
+REQUIRED = ("point_id", "age_at_entry", "sex", "policy_term", "policy_count", "sum_assured")
+MAX_AGE = 120  # oldest plausible age at entry; the basis's tables narrow it further
+MAX_PROBLEMS_SHOWN = 20
+
+
+class ModelPointError(ValueError):
+    """Bad model points; ``problems`` lists every (point_id, field, reason)."""
+
+    def __init__(self, problems: list[tuple[object, str, str]]):
+        self.problems = problems
+        shown = "; ".join(f"point {p}: {f} {r}" for p, f, r in problems[:MAX_PROBLEMS_SHOWN])
+        more = f" (and {len(problems) - MAX_PROBLEMS_SHOWN} more)" if len(problems) > MAX_PROBLEMS_SHOWN else ""
+        super().__init__(f"model points refused, nothing was projected: {shown}{more}")
+
+
+@dataclass(frozen=True)
+class ModelPoints:
+    point_id: np.ndarray  # int64
+    age_at_entry: np.ndarray  # int64
+    sex: np.ndarray  # str
+    policy_term: np.ndarray  # int64, years
+    policy_count: np.ndarray  # float64
+    sum_assured: np.ndarray  # float64
+    duration_mth: np.ndarray  # int64
+    premium_pp: np.ndarray  # float64, NaN = price with the basis
+
+    def __len__(self) -> int:
+        return self.point_id.size
+
+    @property
+    def is_future_new_business(self) -> np.ndarray:
+        return self.duration_mth < 0
+
+    def subset(self, index) -> ModelPoints:
+        return ModelPoints(**{name: getattr(self, name)[index] for name in self.__dataclass_fields__})
+
+    def to_frame(self) -> pd.DataFrame:
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return pd.DataFrame(data).set_index("point_id")
+
+
+def _whole_numbers(frame: pd.DataFrame, column: str, ids, problems: list) -> np.ndarray:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    for pid, value, raw in zip(ids, values, frame[column], strict=True):
+        if not np.isfinite(value) or value != np.floor(value):
+            problems.append((pid, column, f"= {raw!r} is not a whole number"))
+    return np.where(np.isfinite(values), values, 0).astype(np.int64)
+
+
+def _amounts(frame: pd.DataFrame, column: str, ids, problems: list, optional: bool = False) -> np.ndarray:
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    for pid, value, raw in zip(ids, values, frame[column], strict=True):
+        blank = raw is None or (isinstance(raw, float) and np.isnan(raw)) or (isinstance(raw, str) and not raw.strip())
+        if optional and blank:
+            continue
+        if not np.isfinite(value):
+            problems.append((pid, column, f"= {raw!r} is not a number"))
+        elif value < 0:
+            problems.append((pid, column, f"= {value:g} is negative"))
+    return values
+
+
+def _field_rules(points: ModelPoints, problems: list) -> None:
+    for pid, age in zip(points.point_id, points.age_at_entry, strict=True):
+        if not 0 <= age <= MAX_AGE:
+            problems.append((pid, "age_at_entry", f"= {age} is impossible (0-{MAX_AGE})"))
+    for pid, term in zip(points.point_id, points.policy_term, strict=True):
+        if term <= 0:
+            problems.append((pid, "policy_term", f"= {term} must be at least one year"))
+    for pid, term, dur in zip(points.point_id, points.policy_term, points.duration_mth, strict=True):
+        if term > 0 and dur >= 12 * term:
+            problems.append((pid, "duration_mth", f"= {dur} is at or past the term of {term} years (matured)"))
+
+
+def model_points_from_frame(frame: pd.DataFrame) -> ModelPoints:
+    """Arrays from a frame with the model_points.csv columns (point_id may be the index)."""
+    if "point_id" not in frame.columns and frame.index.name == "point_id":
+        frame = frame.reset_index()
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise ModelPointError([("-", c, "column is missing") for c in missing])
+    problems: list[tuple[object, str, str]] = []
+    raw_ids = list(frame["point_id"])
+    ids = _whole_numbers(frame, "point_id", raw_ids, problems)
+    dupes = pd.Series(ids).duplicated(keep="first")
+    problems += [(pid, "point_id", "is used twice") for pid in ids[dupes.to_numpy()]]
+    if "duration_mth" in frame.columns:
+        duration = _whole_numbers(frame, "duration_mth", ids, problems)
+    else:
+        duration = np.zeros(len(frame), dtype=np.int64)  # lifelib BasicTerm_M: every point new at t=0
+    premium = (
+        _amounts(frame, "premium_pp", ids, problems, optional=True)
+        if "premium_pp" in frame.columns
+        else np.full(len(frame), np.nan)
+    )
+    points = ModelPoints(
+        point_id=ids,
+        age_at_entry=_whole_numbers(frame, "age_at_entry", ids, problems),
+        sex=frame["sex"].astype(str).str.strip().to_numpy(),
+        policy_term=_whole_numbers(frame, "policy_term", ids, problems),
+        policy_count=_amounts(frame, "policy_count", ids, problems),
+        sum_assured=_amounts(frame, "sum_assured", ids, problems),
+        duration_mth=duration,
+        premium_pp=premium,
+    )
+    _field_rules(points, problems)
+    if problems:
+        raise ModelPointError(problems)
+    return points
+
+
+def read_model_points_csv(path: Path | str) -> ModelPoints:
+    # Read as text so "abc" in a numeric column is reported per point, not as a parse crash.
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return model_points_from_frame(frame)
+
+
+def check_against_basis(points: ModelPoints, basis: Basis) -> None:
+    """Refuse points the basis cannot project: unknown sex, ages outside the sex's table."""
+    problems: list[tuple[object, str, str]] = []
+    for sex in np.unique(points.sex):
+        chosen = points.sex == sex
+        if sex not in basis.mortality:
+            problems += [(pid, "sex", f"= {sex!r} has no table in basis {basis.name}") for pid in points.point_id[chosen]]
+            continue
+        table = basis.table_for_sex(sex)
+        for pid, age, term in zip(
+            points.point_id[chosen], points.age_at_entry[chosen], points.policy_term[chosen], strict=True
+        ):
+            if age < table.min_age:
+                problems.append((pid, "age_at_entry", f"= {age} is below table {table.name}'s first age {table.min_age}"))
+            elif age + term > table.max_age + 1:
+                problems.append(
+                    (pid, "policy_term", f"= {term}: age {age} + term runs beyond table {table.name} (last age {table.max_age})")
+                )
+    if problems:
+        raise ModelPointError(problems)

@@ -1,0 +1,286 @@
+"""Monthly cash-flow projection of model points over a set of deterministic scenarios.
+
+Semantics follow lifelib's basiclife BasicTerm_M, extended to in-force and future business as
+lifelib's BasicTerm_ME does (``duration_mth``):
+
+* month ``t`` runs from t to t+1 after the valuation date; every cash flow of month t is
+  discounted with ``v_t`` (curves.py), i.e. at the start of the month, as lifelib does;
+* ``duration_mth(t) = duration_mth + t``; policy year ``d = duration_mth(t) // 12``; attained
+  age ``age_at_entry + d``; select column ``min(d, select_years)``;
+* a point with ``duration_mth > 0`` is in force at t = 0; a point with ``duration_mth <= 0`` is
+  new business written in month ``t = -duration_mth`` (so 0 means written at the valuation
+  date, in month 0); future new business (``duration_mth < 0``) is scaled by the scenario's
+  ``new_business_mult``;
+* the projection of a point ends at ``t = 12 * policy_term - duration_mth`` (its maturity).
+
+Decrement order within month t (lifelib ``pols_if_at`` timings BEF_MAT -> BEF_NB -> BEF_DECR):
+
+1. maturities: if ``duration_mth(t) == 12 * policy_term`` all policies in force mature;
+2. new business: ``policy_count`` (times ``new_business_mult`` if future) joins when
+   ``duration_mth(t) == 0``;
+3. deaths: ``pols_if * q_monthly``; then lapses: ``(pols_if - deaths) * lapse_monthly`` -
+   lapses act on the survivors of the month's deaths;
+4. ``pols_if(t+1) = pols_if(t) - deaths - lapses`` (before the next maturity).
+
+Cash flows in month t, on the policies in force after step 2: premiums ``premium_pp *
+pols_if``; claims ``sum_assured * deaths``; expenses ``acquisition * new business +
+pols_if * maintenance / 12 * (1 + inflation)^(t / 12)``; commissions ``rate(d) * premiums``
+(basiclife: 100% in policy year 0). When ``premium_pp`` is absent it is priced as lifelib
+prices it: ``round((1 + loading) * PV(claims) / PV(pols_if), 2)`` for one policy from issue,
+discounted on the basis's pricing curve (contractual, so the same in every scenario).
+
+Scenario transforms are applied exactly as ``ScenarioSet``'s docstring states, on annual
+rates, by projection year ``y = t // 12``, before the monthly conversion.
+
+Two implementations share the prepared arrays: :func:`_reference_kernel` (plain numpy, vectorised
+over points, a loop over months) and the fused numba kernel in ``projection_kernel.py`` (one
+pass per point, scenarios innermost so the compiler vectorises across them). They agree to
+rounding; the numba one is the default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from risk.engine.assumptions import Basis
+from risk.engine.curves import discount_factors_by_scenario
+from risk.engine.modelpoints import ModelPoints, check_against_basis
+from risk.engine.projection_kernel import CASHFLOWS, PRESENT_VALUES, numba_kernel
+from risk.engine.scenario_set import ScenarioSet
+from risk.engine.tables import monthly_rate
+
+ENGINES = ("numba", "numpy")
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """Everything the kernels read: rates per (scenario, month) looked up, not recomputed."""
+
+    table_index: np.ndarray  # (P,) which table (the basis's sex -> table)
+    age_offset: np.ndarray  # (P,) age at entry minus the first age of the combined tables
+    term_mth: np.ndarray  # (P,)
+    duration_mth: np.ndarray  # (P,)
+    policy_count: np.ndarray  # (P,)
+    sum_assured: np.ndarray  # (P,)
+    premium_pp: np.ndarray  # (P,)
+    new_business_mult: np.ndarray  # (P, S): the scenario factor for future new business, else 1
+    q_monthly: np.ndarray  # (years, tables, ages, select columns, S)
+    lapse_monthly: np.ndarray  # (years, policy years, S)
+    maintenance_monthly: np.ndarray  # (months, S) per policy, inflated
+    discount: np.ndarray  # (months, S)
+    commission: np.ndarray  # (policy years,)
+    acquisition: float
+
+    @property
+    def months(self) -> int:
+        return self.discount.shape[0]
+
+
+@dataclass(frozen=True)
+class ProjectionResult:
+    scenario_names: tuple[str, ...]
+    point_id: np.ndarray
+    premium_pp: np.ndarray  # the premiums used (given or priced)
+    policies_at_valuation: np.ndarray  # (P,) in force at t = 0 (before month 0's new business)
+    pv: dict[str, np.ndarray]  # name -> (S, P): pv_premiums, pv_claims, ..., pv_net_cf
+    cashflows: dict[str, np.ndarray] | None  # name -> (S, months), summed over points
+
+    @property
+    def bel(self) -> np.ndarray:
+        """Best-estimate liability per point and scenario: PV(claims + expenses + commissions
+        - premiums) = -pv_net_cf (positive = a liability)."""
+        return -self.pv["pv_net_cf"]
+
+    def reserve_per_policy(self, scenario: int = 0) -> np.ndarray:
+        """BEL per policy in force at the valuation date (NaN for points not yet written)."""
+        count = self.policies_at_valuation
+        return np.divide(self.bel[scenario], count, out=np.full(count.shape, np.nan), where=count > 0)
+
+    def points(self, scenario: int = 0) -> pd.DataFrame:
+        data = {name: values[scenario] for name, values in self.pv.items()}
+        frame = pd.DataFrame(data, index=pd.Index(self.point_id, name="point_id"))
+        frame["bel"] = self.bel[scenario]
+        frame["premium_pp"] = self.premium_pp
+        return frame
+
+    def totals(self) -> pd.DataFrame:
+        """One row per scenario: the present values summed over points, and the BEL."""
+        frame = pd.DataFrame({name: values.sum(axis=1) for name, values in self.pv.items()})
+        frame["bel"] = -frame["pv_net_cf"]
+        frame.index = pd.Index(self.scenario_names, name="scenario")
+        return frame
+
+    def cashflow_frame(self, scenario: int = 0) -> pd.DataFrame:
+        if self.cashflows is None:
+            raise ValueError("this run was made without cash flows (cashflows=False)")
+        frame = pd.DataFrame({name: values[scenario] for name, values in self.cashflows.items()})
+        frame["net_cf"] = frame["premiums"] - frame["claims"] - frame["expenses"] - frame["commissions"]
+        frame.index.name = "month"
+        return frame
+
+
+def _extend_years(arr: np.ndarray, years: int) -> np.ndarray:
+    """Rows of a ScenarioSet array over ``years`` projection years, the last value held."""
+    idx = np.minimum(np.arange(years), arr.shape[1] - 1)
+    return arr[:, idx]
+
+
+def _monthly_mortality(basis: Basis, scenarios: ScenarioSet, years: int) -> tuple[np.ndarray, int, dict[str, int]]:
+    """q_monthly[y, table, age - first age, select column, s] after the scenario transform."""
+    names = basis.table_names()
+    tables = [basis.table_for_sex(sex) for sex in sorted(basis.mortality)]
+    by_name = {t.name: t for t in tables}
+    first_age = min(t.min_age for t in by_name.values())
+    last_age = max(t.max_age for t in by_name.values())
+    columns = max(t.select_years for t in by_name.values()) + 1
+    annual = np.empty((len(names), last_age - first_age + 1, columns))
+    for i, name in enumerate(names):
+        table = by_name[name]
+        # Ages outside a table are never reached (check_against_basis); hold the edge values.
+        rows = np.clip(np.arange(first_age, last_age + 1), table.min_age, table.max_age) - table.min_age
+        cols = np.minimum(np.arange(columns), table.select_years)
+        annual[i] = table.qx[np.ix_(rows, cols)]
+    base = np.clip(annual * basis.mortality_scaling, 0.0, 1.0)
+    mult = _extend_years(scenarios.mortality_mult, years).T  # (years, S)
+    add = _extend_years(scenarios.mortality_add, years).T
+    shocked = np.clip(
+        base[None, :, :, :, None] * mult[:, None, None, None, :] + add[:, None, None, None, :], 0.0, 1.0
+    )
+    return monthly_rate(shocked), first_age, {name: i for i, name in enumerate(names)}
+
+
+def _monthly_lapse(basis: Basis, scenarios: ScenarioSet, years: int, policy_years: int) -> np.ndarray:
+    annual = basis.lapse_rate(np.arange(policy_years))  # (D,)
+    mult = _extend_years(scenarios.lapse_mult, years).T[:, None, :]  # (Y, 1, S)
+    floor = _extend_years(scenarios.lapse_floor, years).T[:, None, :]
+    shocked = np.clip(np.maximum(annual[None, :, None] * mult, floor), 0.0, 1.0)
+    return monthly_rate(shocked)
+
+
+def prepare(points: ModelPoints, basis: Basis, scenarios: ScenarioSet, premium_pp: np.ndarray) -> PreparedRun:
+    check_against_basis(points, basis)
+    term_mth = points.policy_term * 12
+    months = int(max(1, np.max(term_mth - points.duration_mth + 1)))  # lifelib proj_len, longest point
+    years = (months - 1) // 12 + 1
+    policy_years = int(points.policy_term.max())
+    q_monthly, first_age, table_ids = _monthly_mortality(basis, scenarios, years)
+    infl = basis.inflation_rate + scenarios.inflation_add  # (S,)
+    t = np.arange(months)[:, None]
+    maintenance = basis.maintenance_expense * scenarios.expense_mult / 12.0 * (1.0 + infl) ** (t / 12.0)
+    future = points.duration_mth < 0
+    nb_mult = np.where(future[:, None], scenarios.new_business_mult[None, :], 1.0)
+    return PreparedRun(
+        table_index=np.array([table_ids[basis.mortality[s]] for s in points.sex], dtype=np.int64),
+        age_offset=(points.age_at_entry - first_age).astype(np.int64),
+        term_mth=term_mth.astype(np.int64),
+        duration_mth=points.duration_mth.astype(np.int64),
+        policy_count=points.policy_count.astype(float),
+        sum_assured=points.sum_assured.astype(float),
+        premium_pp=np.asarray(premium_pp, dtype=float),
+        new_business_mult=np.ascontiguousarray(nb_mult),
+        q_monthly=np.ascontiguousarray(q_monthly),
+        lapse_monthly=np.ascontiguousarray(_monthly_lapse(basis, scenarios, years, policy_years)),
+        maintenance_monthly=np.ascontiguousarray(maintenance),
+        discount=np.ascontiguousarray(discount_factors_by_scenario(scenarios.spot_rates, months).T),
+        commission=basis.commission_rate(np.arange(policy_years)).astype(float),
+        acquisition=float(basis.acquisition_expense),
+    )
+
+
+def _reference_kernel(run: PreparedRun, with_cashflows: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Plain numpy: all points at once, one month at a time. Same arithmetic, same order, as
+    the numba kernel, so the two agree to rounding; kept as the readable specification."""
+    n_points, n_scen = run.new_business_mult.shape
+    months = run.months
+    dur0, term = run.duration_mth, run.term_mth
+    pif = np.where(dur0 > 0, run.policy_count, 0.0)[:, None] * np.ones(n_scen)
+    pv = np.zeros((n_points, len(PRESENT_VALUES), n_scen))
+    cf = np.zeros((months, len(CASHFLOWS), n_scen))
+    n_years, _, n_ages, n_sel, _ = run.q_monthly.shape
+    for t in range(months):
+        dm = dur0 + t
+        matured = np.where((dm == term)[:, None], pif, 0.0)
+        pif = pif - matured
+        new = np.where((dm == 0)[:, None], run.policy_count[:, None] * run.new_business_mult, 0.0)
+        pif = pif + new
+        d = np.maximum(dm, 0) // 12
+        y = min(t // 12, n_years - 1)
+        age = np.clip(run.age_offset + d, 0, n_ages - 1)
+        q = run.q_monthly[y, run.table_index, age, np.minimum(d, n_sel - 1), :]
+        lapse_rate = run.lapse_monthly[y, np.minimum(d, run.lapse_monthly.shape[1] - 1), :]
+        deaths = pif * q
+        lapses = (pif - deaths) * lapse_rate
+        premiums = run.premium_pp[:, None] * pif
+        claims = run.sum_assured[:, None] * deaths
+        expenses = pif * run.maintenance_monthly[t] + run.acquisition * new
+        commissions = run.commission[np.minimum(d, run.commission.size - 1)][:, None] * premiums
+        v = run.discount[t]
+        for k, flow in enumerate((premiums, claims, expenses, commissions, pif)):
+            pv[:, k, :] += flow * v
+        if with_cashflows:
+            for k, flow in enumerate((pif, new, deaths, lapses, matured, premiums, claims, expenses, commissions)):
+                cf[t, k, :] = flow.sum(axis=0)
+        pif = pif - deaths - lapses
+    pv[:, -1, :] = pv[:, 0, :] - pv[:, 1, :] - pv[:, 2, :] - pv[:, 3, :]
+    return pv, cf
+
+
+def _run_kernel(run: PreparedRun, engine: str, with_cashflows: bool) -> tuple[np.ndarray, np.ndarray]:
+    if engine == "numpy":
+        return _reference_kernel(run, with_cashflows)
+    if engine == "numba":
+        return numba_kernel(run, with_cashflows)
+    raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+
+
+def price_premiums(points: ModelPoints, basis: Basis, engine: str = "numba") -> np.ndarray:
+    """premium_pp where given, else lifelib's: round((1 + loading) * PV(claims) / PV(pols_if)),
+    one policy from issue (duration 0) on the basis's pricing curve, no scenario shock."""
+    premium = np.asarray(points.premium_pp, dtype=float).copy()
+    missing = np.isnan(premium)
+    if not missing.any():
+        return premium
+    at_issue = points.subset(missing)
+    at_issue = ModelPoints(
+        **{
+            **{name: getattr(at_issue, name) for name in ModelPoints.__dataclass_fields__},
+            "duration_mth": np.zeros(len(at_issue), dtype=np.int64),
+            "policy_count": np.ones(len(at_issue)),
+            "premium_pp": np.zeros(len(at_issue)),
+        }
+    )
+    run = prepare(at_issue, basis, ScenarioSet.base(basis.pricing_spot_curve), at_issue.premium_pp)
+    pv, _ = _run_kernel(run, engine, with_cashflows=False)
+    claims, pols = pv[:, PRESENT_VALUES.index("pv_claims"), 0], pv[:, PRESENT_VALUES.index("pv_pols_if"), 0]
+    premium[missing] = np.around((1.0 + basis.premium_loading) * claims / pols, basis.premium_rounding)
+    return premium
+
+
+def project(
+    points: ModelPoints,
+    basis: Basis,
+    scenarios: ScenarioSet | None = None,
+    *,
+    engine: str = "numba",
+    cashflows: bool = True,
+) -> ProjectionResult:
+    """Project every point under every scenario; ``scenarios`` defaults to the basis's pricing
+    curve unshocked. ``cashflows=False`` skips the monthly totals (present values only)."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    scenarios = scenarios or ScenarioSet.base(basis.pricing_spot_curve)
+    check_against_basis(points, basis)
+    premium = price_premiums(points, basis, engine)
+    run = prepare(points, basis, scenarios, premium)
+    pv, cf = _run_kernel(run, engine, cashflows)
+    return ProjectionResult(
+        scenario_names=scenarios.names,
+        point_id=points.point_id,
+        premium_pp=premium,
+        policies_at_valuation=np.where(points.duration_mth > 0, points.policy_count, 0.0),
+        pv={name: np.ascontiguousarray(pv[:, k, :].T) for k, name in enumerate(PRESENT_VALUES)},
+        cashflows={name: np.ascontiguousarray(cf[:, k, :].T) for k, name in enumerate(CASHFLOWS)} if cashflows else None,
+    )
