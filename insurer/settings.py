@@ -57,6 +57,17 @@ INSURER_BLIND_INDEX_KEY = _required("INSURER_BLIND_INDEX_KEY", _DEV_BLIND_INDEX_
 # Signs the audit ledger's checkpoints (Ed25519 seed, base64). Its public half is what the
 # audit committee keeps: `manage.py audit_checkpoint --public-key`.
 INSURER_LEDGER_SIGNING_KEY = _required("INSURER_LEDGER_SIGNING_KEY", _DEV_LEDGER_SIGNING_KEY)
+# Who gives recorded events their place in the chain (docs/decisions/0006-audit-ledger.md):
+# "after_commit": the writing process, right after its commit (one process, SQLite, tests);
+# "chainer": one `manage.py ledger_chainer` process per database chains in batches, so
+# writers only insert (production; the compose file runs the chainer as a service).
+INSURER_LEDGER_CHAINING = env.str(
+    "INSURER_LEDGER_CHAINING", default="chainer" if PROFILE == "production" else "after_commit"
+)
+if INSURER_LEDGER_CHAINING not in ("after_commit", "chainer"):
+    raise ImproperlyConfigured(
+        f"INSURER_LEDGER_CHAINING must be 'after_commit' or 'chainer', not {INSURER_LEDGER_CHAINING!r}"
+    )
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -24,7 +24,7 @@ def required_in_production() -> set[str]:
 
 def test_compose_has_the_production_services_with_health_checks():
     services = COMPOSE["services"]
-    for name in ("postgres", "redis", "web", "worker", "beat"):
+    for name in ("postgres", "redis", "web", "worker", "beat", "chainer"):
         assert name in services, f"docker-compose.yml lacks the {name} service"
         assert "healthcheck" in services[name], f"{name} has no health check"
     assert services["postgres"]["image"].startswith("postgres:")
@@ -34,6 +34,9 @@ def test_compose_has_the_production_services_with_health_checks():
     assert services["worker"]["command"][:4] == ["celery", "-A", "insurer", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "insurer", "beat"]
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    # The production profile leaves chaining to this process (settings.INSURER_LEDGER_CHAINING).
+    assert services["chainer"]["command"] == ["python", "manage.py", "ledger_chainer"]
+    assert "ledger_chainer" in services["chainer"]["healthcheck"]["test"]
 
 
 def test_app_containers_get_every_setting_production_requires():
@@ -45,7 +48,7 @@ def test_app_containers_get_every_setting_production_requires():
         "INSURER_LEDGER_SIGNING_KEY",
     } <= required
     settings_names = set(re.findall(r'env\.\w+\("([A-Z_]+)"', SETTINGS_SOURCE)) | required_in_production()
-    for name in ("web", "worker", "beat", "migrate"):
+    for name in ("web", "worker", "beat", "migrate", "chainer"):
         environment = COMPOSE["services"][name]["environment"]
         missing = required - set(environment)
         assert not missing, f"{name} lacks {sorted(missing)}"
