@@ -158,7 +158,7 @@ def size_factor(total_assets_cny: float | None, table: ShockTable) -> float:
     if total_assets_cny < 0:
         raise ValueError(f"total_assets_cny must not be negative, got {total_assets_cny}")
     for band in table.value("size_factor")["bands"]:
-        upper = band["upper"]
+        upper = None if band["upper"] is None else float(band["upper"])
         if upper is None or total_assets_cny < upper or (band.get("upper_inclusive") and total_assets_cny == upper):
             return float(band["factor"])
     raise ValueError("size_factor: the last band must be open (upper: null)")
