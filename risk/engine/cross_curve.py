@@ -20,6 +20,8 @@ valuation curve uses between its 20-year and 40-year points [verify against the 
 and, unlike a fitted spline, it depends only on the two end points, so a change in the short
 end cannot move the blend. g'(20) is the backward difference g(20) - g(19) of the annual
 points; the slope at 40 is 0 because the curve is flat at the ultimate rate after it.
+A rising government curve at 20 years makes the Hermite blend overshoot the ultimate rate
+slightly before 40 (a few bp) before settling on it; that is the price of a smooth join.
 ``blend="linear"`` is kept for comparison with simpler implementations.
 
 Why a linear spread run-off: the rule says the spread "grades to 0 over 20-40 years" without a
