@@ -268,3 +268,39 @@ def test_solvency2_life_risk_aggregates_with_corrlife():
     cross = 0 * 40 * 25 + 0.25 * 40 * 30 + 0.25 * 40 * 10 + 0.5 * 25 * 30 + 0.25 * 25 * 10 + 0.25 * 30 * 10
     assert result.total == pytest.approx(math.sqrt(squares + 2 * cross))
     assert result.diversification == pytest.approx(105 - result.total)
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def test_the_standard_set_runs_through_the_projection_into_life_risk_capital():
+    """The contract with the projection: the 16 C-ROSS scenarios project, and the capitals are
+    max(Σ BEL_adverse − Σ BEL_base, 0) of its results (lifelib basiclife term policies)."""
+    import pandas as pd
+
+    from risk.engine.bases import basis_file, load_basis
+    from risk.engine.cross_curve import cross_base_curve
+    from risk.engine.modelpoints import model_points_from_frame
+    from risk.engine.projection import project
+    from risk.engine.shocks import cross_standard_scenarios
+
+    basis = load_basis("basiclife")
+    frame = pd.read_csv(basis_file("basiclife", "model_points.csv"), dtype=str, keep_default_na=False)
+    points = model_points_from_frame(frame.head(300))
+    curve = cross_base_curve({y: 0.02 + 0.0005 * y for y in range(1, 21)}, len(basis.pricing_spot_curve))
+    shocked = cross_standard_scenarios(CROSS, curve)
+    result = project(points, basis, shocked.scenarios, engine="numpy", cashflows=False)
+    assert result.scenario_names == shocked.names
+    pv = {name: result.bel[i] for i, name in enumerate(result.scenario_names)}
+    totals = {name: float(v.sum()) for name, v in pv.items()}
+    risk = cross_life_insurance_risk(pv, CROSS)
+    # term assurance: more deaths cost money, fewer deaths do not
+    assert risk.sub_risks["mortality"] == pytest.approx(totals["mortality"] - totals["base"])
+    assert risk.sub_risks["mortality"] > 0 and risk.sub_risks["catastrophe"] > 0
+    assert risk.sub_risks["longevity"] == 0
+    # the projection models mortality only: morbidity, medical and other shocks change nothing
+    for name in ("morbidity", "medical", "other_loss"):
+        assert totals[name] == pytest.approx(totals["base"])
+    lapse = max(totals[n] - totals["base"] for n in ("lapse_type1_up", "lapse_type1_down", "mass_lapse"))
+    assert risk.lapse == pytest.approx(max(lapse, 0.0))
+    assert 0 < risk.total < sum(risk.sub_risks[n] for n in ("mortality", "catastrophe", "expense")) + risk.lapse
