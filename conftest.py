@@ -65,7 +65,7 @@ def _fast_password_hashing(settings):
 # transactional test, so it is loaded again after each flush, as a fresh database has it.
 REFERENCE_DATA = [
     ("insurer.access.migrations.0002_matrix_and_departments", "forward"),
-    ("insurer.clocks.migrations.0002_load_rules", "load"),
+    ("insurer.clocks.migrations.0003_time_limit_per_clock", "load"),
     ("insurer.approvals.migrations.0002_seed_matrix_v1", "forward"),
 ]
 

@@ -224,6 +224,11 @@ class ApprovalStep(models.Model):
     started_at = models.DateTimeField(_("current since"), null=True, blank=True)
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     calendar_note = models.CharField(_("calendar note"), max_length=300, blank=True)
+    # The step's time limit as a clock (rule A1): escalation, breach register, clock screens.
+    # Started when the step becomes current, stopped when it is decided or the request ends.
+    clock = models.ForeignKey(
+        "clocks.Clock", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("clock")
+    )
 
     class Meta:
         verbose_name = _("approval step")

@@ -44,7 +44,8 @@ from insurer.approvals.models import (
     MatrixRule,
 )
 from insurer.approvals.registry import DECIDE, DELEGATE, PROPOSE, SUBMIT
-from insurer.clocks import calendar
+from insurer.clocks.models import Clock
+from insurer.clocks.services import clock_start_for, clock_stop_for
 from insurer.notifications.services import notify
 from insurer.roles import BY_CODE
 
@@ -57,19 +58,37 @@ MATRIX_OBJECT = "approvals.authorisationmatrix"
 # --- time limits -------------------------------------------------------------------------
 
 
-def step_due(started_at: dt.datetime, days: int) -> tuple[dt.datetime, str]:
-    """The end (Asia/Shanghai) of the ``days``-th PRC working day after the day the step
-    became current (make-up working days count, public holidays do not), and the calendar's
-    fallback note ("" inside the years it covers)."""
-    day = calendar.add_working_days(started_at.astimezone(PRC).date(), days)
-    return dt.datetime.combine(day.day, END_OF_DAY, tzinfo=PRC), day.note
+STEP_CLOCK_RULE = "A1"  # insurer/clocks/data/rules.json: the time limit of an approval step
 
 
-def _make_current(step: ApprovalStep, now: dt.datetime) -> None:
+def _make_current(step: ApprovalStep, now: dt.datetime, *, triggered_by) -> None:
+    """The step becomes current and its time limit starts as a clock (PRC working days, the
+    end of the last day in Asia/Shanghai): the clock escalates and breaches like any other,
+    telling the maker, the deciding role in the request's department and compliance."""
+    request = step.request
+    clock = clock_start_for(
+        triggered_by=triggered_by,
+        rule_code=STEP_CLOCK_RULE,
+        object_type="approvals.approvalstep",
+        object_id=str(step.pk),
+        object_repr=f"{request.title} — {step.label} (step {step.order})"[:200],
+        time_limit=step.days,
+        owner=request.maker,
+        department=request.department,
+        extra_notify=[step.role],
+    )
     step.status = ApprovalStep.Status.CURRENT
     step.started_at = now
-    step.due_at, step.calendar_note = step_due(now, step.days)
-    step.save(update_fields=["status", "started_at", "due_at", "calendar_note"])
+    step.clock = clock
+    step.due_at, step.calendar_note = clock.due_at, clock.calendar_note
+    step.save(update_fields=["status", "started_at", "due_at", "calendar_note", "clock"])
+
+
+def _stop_clock(step: ApprovalStep, *, triggered_by, reason: str) -> None:
+    if step.clock_id is not None:
+        clock = Clock.objects.get(pk=step.clock_id)
+        if clock.stopped_at is None and clock.status != Clock.Status.CLOSED:
+            clock_stop_for(triggered_by=triggered_by, clock=clock, reason=reason)
 
 
 # --- notifications -----------------------------------------------------------------------
@@ -244,7 +263,7 @@ def _create(
         for order, level in enumerate(levels, start=1)
     )
     first = ApprovalStep.objects.get(request=request, order=1) if steps[0].pk is None else steps[0]
-    _make_current(first, now)
+    _make_current(first, now, triggered_by=actor)
     _record(
         actor,
         "approval_submit",
@@ -346,13 +365,14 @@ def approval_decide(
         comment=comment,
         decided_at=now,
     )
+    _stop_clock(current, triggered_by=actor, reason=f"step {current.order}: {decision}")
     following = None
     if decision == Decision.Verdict.APPROVE:
         current.status = ApprovalStep.Status.APPROVED
         current.save(update_fields=["status"])
         following = request.steps.filter(status=ApprovalStep.Status.WAITING).order_by("order").first()
         if following is not None:
-            _make_current(following, now)
+            _make_current(following, now, triggered_by=actor)
         else:
             request.status, request.closed_at = ApprovalRequest.Status.APPROVED, now
     elif decision == Decision.Verdict.REJECT:
@@ -403,6 +423,8 @@ def approval_withdraw(*, actor, request: ApprovalRequest, reason: str = "") -> A
             % {"s": request.get_status_display()}
         )
     before = _snapshot(request)
+    for step in request.steps.filter(status=ApprovalStep.Status.CURRENT):
+        _stop_clock(step, triggered_by=actor, reason="request withdrawn")
     request.steps.filter(status__in=["waiting", "current", "returned"]).update(status=ApprovalStep.Status.SKIPPED)
     request.status, request.closed_at = ApprovalRequest.Status.WITHDRAWN, timezone.now()
     request.save(update_fields=["status", "closed_at", "updated_at"])
@@ -455,7 +477,7 @@ def approval_resubmit(
     request.revision += 1
     request.save()
     step = request.steps.get(status=ApprovalStep.Status.RETURNED)
-    _make_current(step, timezone.now())
+    _make_current(step, timezone.now(), triggered_by=actor)
     _record(actor, "approval_resubmit", request, before, reason=comment)
     _notify_assigned(request, step)
     return request

@@ -41,6 +41,9 @@ class ClockRule(models.Model):
     source = models.TextField(_("legal source"))
     trigger = models.TextField(_("starts when"))
     duration_value = models.PositiveIntegerField(_("duration"))
+    # Internal rules whose time limit is set by whoever starts the clock (an approval step's
+    # limit comes from its level of the authorisation matrix); duration_value is then the default.
+    limit_per_clock = models.BooleanField(_("time limit set per clock"), default=False)
     duration_unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices)
     on_due = models.CharField(_("when due"), max_length=8, choices=OnDue.choices, default=OnDue.BREACH)
     pause_allowed = models.BooleanField(_("pause allowed"), default=False)
@@ -62,7 +65,11 @@ class ClockRule(models.Model):
 
     @property
     def duration_label(self) -> str:
-        n = self.duration_value
+        if self.limit_per_clock:
+            return _("%(default)s by default; set per clock") % {"default": self.limit_label(self.duration_value)}
+        return self.limit_label(self.duration_value)
+
+    def limit_label(self, n: int) -> str:
         labels = {
             self.Unit.NATURAL_DAYS: ngettext("%(n)d day", "%(n)d days", n),
             self.Unit.WORKING_DAYS: ngettext("%(n)d working day", "%(n)d working days", n),
@@ -87,6 +94,11 @@ class Clock(models.Model):
     started_at = models.DateTimeField(_("started at"))
     # The due time without pauses, and with them (while paused: as of the pause).
     base_due_at = models.DateTimeField(_("due without pauses"))
+    # Only for rules with limit_per_clock: this clock's time limit, in the rule's unit.
+    time_limit = models.PositiveIntegerField(_("time limit"), null=True, blank=True)
+    # Roles told of this clock's escalations and breach besides the rule's own (e.g. the
+    # deciding role of an approval step).
+    extra_notify = models.JSONField(_("also told"), default=list, blank=True)
     due_at = models.DateTimeField(_("due at"))
     next_escalation_at = models.DateTimeField(_("next escalation at"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RUNNING)
@@ -161,6 +173,14 @@ class Clock(models.Model):
             "%(years)s outside the official holiday calendar (%(first)s–%(last)s): working days counted as "
             "Monday to Friday only."
         ) % {"years": label, "first": first, "last": last}
+
+    @property
+    def limit(self) -> int:
+        return self.time_limit if self.time_limit is not None else self.rule.duration_value
+
+    @property
+    def limit_label(self) -> str:
+        return self.rule.limit_label(self.limit)
 
     def due_soon(self, now: dt.datetime | None = None, within: dt.timedelta = dt.timedelta(days=2)) -> bool:
         now = now or timezone.now()

@@ -93,9 +93,9 @@ def _fired_steps(clock: Clock) -> set[int]:
 def _reschedule(clock: Clock) -> None:
     """Recompute due_at and next_escalation_at from the start and the closed pauses."""
     pauses = _closed_pauses(clock) if clock.pk else []
-    due = deadline(clock.rule, clock.started_at, clock.rule.duration_value, pauses)
+    due = deadline(clock.rule, clock.started_at, clock.limit, pauses)
     clock.due_at = due.at
-    clock.base_due_at = deadline(clock.rule, clock.started_at, clock.rule.duration_value).at
+    clock.base_due_at = deadline(clock.rule, clock.started_at, clock.limit).at
     clock.calendar_years_outside = list(due.years_outside)
     clock.calendar_note = calendar.fallback_note(*due.years_outside)
     fired = _fired_steps(clock)
@@ -130,9 +130,8 @@ def _record(actor, action: str, clock: Clock, before: dict | None, reason: str =
 def _recipients(role_codes, clock: Clock) -> list:
     """The clock's owner and today's holders of the roles (company-wide, or in the clock's
     department)."""
-    users = {
-        u.pk: u for code in role_codes if code in BY_CODE for u in holders(code, department_id=clock.department_id)
-    }
+    codes = [*role_codes, *(c for c in clock.extra_notify if c not in role_codes)]
+    users = {u.pk: u for code in codes if code in BY_CODE for u in holders(code, department_id=clock.department_id)}
     if clock.owner is not None:
         users[clock.owner.pk] = clock.owner
     return list(users.values())
@@ -166,6 +165,51 @@ def clock_start(
 ) -> Clock:
     """Start the clock of ``rule_code`` (the version in force on the start day) on an object."""
     require(actor, CHANGE, _("Your role may not start regulatory clocks."))
+    return _start(
+        actor=actor,
+        rule_code=rule_code,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        started_at=started_at,
+        owner=owner or actor,
+        department=department,
+    )
+
+
+@transaction.atomic
+def clock_start_for(
+    *,
+    triggered_by,
+    rule_code: str,
+    object_type: str,
+    object_id: str,
+    object_repr: str = "",
+    time_limit: int | None = None,
+    owner=None,
+    department=None,
+    extra_notify: list[str] | None = None,
+) -> Clock:
+    """A platform service starts a clock as part of a command it has already authorised
+    (an approval step becoming current starts that step's time limit). ``triggered_by`` is
+    the user whose command it was (recorded, not checked here); ``time_limit`` only for rules
+    whose limit is set per clock."""
+    return _start(
+        actor=triggered_by,
+        rule_code=rule_code,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        started_at=None,
+        owner=owner,
+        department=department,
+        time_limit=time_limit,
+        extra_notify=extra_notify or [],
+    )
+
+
+def _start(*, actor, rule_code, object_type, object_id, object_repr, started_at, owner, department,
+           time_limit=None, extra_notify=()) -> Clock:  # fmt: skip
     if object_type.count(".") != 1 or not object_id:
         raise ClockError(_("Name the object as “app.model” and give its id."))
     started_at = started_at or timezone.now()
@@ -174,13 +218,19 @@ def clock_start(
     if started_at > timezone.now() + dt.timedelta(minutes=5):
         raise ClockError(_("A clock cannot start in the future."))
     rule = rule_in_force(rule_code, _local_date(started_at))
+    if time_limit is not None and not rule.limit_per_clock:
+        raise ClockError(_("Rule %(code)s fixes its own time limit.") % {"code": rule.code})
+    if time_limit is not None and time_limit < 1:
+        raise ClockError(_("A time limit must be at least 1."))
     clock = Clock(
         rule=rule,
         object_type=object_type,
         object_id=str(object_id),
         object_repr=object_repr[:200],
         started_at=started_at,
-        owner=owner or actor,
+        time_limit=time_limit,
+        extra_notify=list(extra_notify),
+        owner=owner,
         department=department,
         started_by=actor,
     )
@@ -196,6 +246,7 @@ def clock_start(
             "version": rule.version,
             "object": f"{object_type}:{object_id}",
             "started_at": started_at.isoformat(),
+            "time_limit": clock.limit,
             "calendar_note": clock.calendar_note,
         },
     )
@@ -256,6 +307,17 @@ def clock_stop(*, actor, clock: Clock, reason: str = "") -> Clock:
     """The obligation is met (or the window is no longer needed). A breached clock keeps
     its status and breach; stopping it records when the obligation was met late."""
     require(actor, CHANGE, _("Your role may not stop regulatory clocks."))
+    return _stop(actor, clock, reason)
+
+
+@transaction.atomic
+def clock_stop_for(*, triggered_by, clock: Clock, reason: str) -> Clock:
+    """A platform service ends a clock it started, as part of a command it has authorised
+    (the step was decided, the request withdrawn). Recorded under ``triggered_by``."""
+    return _stop(triggered_by, clock, reason)
+
+
+def _stop(actor, clock: Clock, reason: str) -> Clock:
     clock = _locked(clock)
     if clock.stopped_at is not None or clock.status == Clock.Status.CLOSED:
         raise ClockError(_("This clock has already ended."))

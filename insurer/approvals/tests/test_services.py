@@ -543,14 +543,68 @@ def test_matrix_change_is_not_submitted_directly(crew):
         )
 
 
-def test_step_due_dates_follow_the_prc_working_day_calendar():
-    # Thu 2024-09-26, 5 working days: Fri 27, Sun 29 (make-up), Mon 30, National Day off until
-    # Mon Oct 7, Tue 8, Wed 9 (insurer/clocks/calendar.py)
-    start = dt.datetime(2024, 9, 26, 10, 0, tzinfo=services.PRC)
-    due, note = services.step_due(start, 5)
-    assert due.date() == dt.date(2024, 10, 9) and due.time() == services.END_OF_DAY and note == ""
-    due, note = services.step_due(dt.datetime(2099, 1, 1, 9, tzinfo=services.PRC), 2)
-    assert "outside the official holiday calendar" in note
+@pytest.fixture
+def thursday_before_national_day_2024(monkeypatch):
+    """The wall clock at Thu 2024-09-26 10:00 in Shanghai, from before the crew is granted;
+    call the fixture's value with a new Shanghai time to move it."""
+
+    def move(*when):
+        moment = dt.datetime(*when, tzinfo=services.PRC)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return moment
+
+    move(2024, 9, 26, 10, 0)
+    return move
+
+
+def test_each_current_step_runs_a_clock_on_the_prc_working_day_calendar(
+    thursday_before_national_day_2024, crew, submit
+):
+    """Submitted on Thu 2024-09-26, the claims supervisor's 2 working days end on Sun 29 Sep
+    (a make-up working day); approved on Mon 30 Sep, that clock stops and the executive's 3
+    days start: the National Day holiday runs to Mon 7 Oct, so they end on Thu 10 Oct."""
+    from insurer.clocks.models import Clock
+
+    request = submit(crew["maker"], "80000")
+    first = request.steps.get(order=1)
+    assert first.clock.rule.code == "A1" and first.clock.limit == 2 and first.clock.status == "running"
+    assert first.due_at == first.clock.due_at
+    assert first.due_at == dt.datetime(2024, 9, 29, 23, 59, 59, 999999, tzinfo=services.PRC)
+    assert first.clock.owner == crew["maker"] and first.clock.extra_notify == ["claims_supervisor"]
+
+    thursday_before_national_day_2024(2024, 9, 30, 9, 0)
+    decide(crew["sup"], request)
+    first.clock.refresh_from_db()
+    assert first.clock.status == "stopped" and first.clock.stopped_by == crew["sup"]
+    second = request.steps.get(order=2)
+    assert second.clock.limit == 3 and second.clock.status == "running"
+    assert second.due_at == dt.datetime(2024, 10, 10, 23, 59, 59, 999999, tzinfo=services.PRC)
+    assert Clock.objects.filter(object_type="approvals.approvalstep", status="running").count() == 1
+
+    services.approval_withdraw(actor=crew["maker"], request=request, reason="duplicate")
+    second.clock.refresh_from_db()
+    assert second.clock.status == "stopped" and second.clock.stop_reason == "request withdrawn"
+
+
+def test_an_overdue_step_is_breached_and_the_deciders_the_maker_and_compliance_are_told(
+    thursday_before_national_day_2024, crew, submit
+):
+    from insurer.clocks.models import ClockBreach
+    from insurer.clocks.services import clocks_tick
+
+    request = submit(crew["maker"], "100")
+    step = request.steps.get(order=1)
+    assert clocks_tick(now=dt.datetime(2024, 9, 29, 23, 0, tzinfo=services.PRC)).breaches == 0
+    assert clocks_tick(now=dt.datetime(2024, 9, 30, 0, 1, tzinfo=services.PRC)).breaches == 1
+    breach = ClockBreach.objects.get(clock=step.clock)
+    told = set(Notification.objects.filter(kind="clock_breached").values_list("recipient__username", flat=True))
+    assert {"hana", "sam", "sue", "cai"} <= told  # the maker, both supervisors, compliance
+    assert "eve" not in told  # the next level is not involved yet
+    # Deciding late still works and keeps the breach on record.
+    decide(crew["sup"], request)
+    step.clock.refresh_from_db()
+    assert step.clock.status == "breached" and step.clock.stopped_at is not None
+    assert breach.clock_id == step.clock_id
 
 
 def test_overdue_steps_come_first_in_the_queue(crew, submit):

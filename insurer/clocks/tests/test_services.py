@@ -32,7 +32,8 @@ def start(actor, code, when, object_id="CLM-1", **kw):
 
 def test_rules_c1_to_c15_are_loaded_with_sources():
     codes = list(ClockRule.objects.order_by("position").values_list("code", flat=True))
-    assert codes == [f"C{i}" for i in range(1, 16)]
+    assert codes == [*(f"C{i}" for i in range(1, 16)), "A1"]  # A1: internal, approval steps
+    assert ClockRule.objects.filter(limit_per_clock=True).get().code == "A1"
     c1 = ClockRule.objects.get(code="C1")
     assert (c1.duration_value, c1.duration_unit, c1.pause_allowed) == (30, "natural_days", True)
     assert [s["at"] for s in c1.escalation] == [20, 25]
@@ -376,3 +377,17 @@ def test_department_clock_notifies_that_departments_holders_and_scopes_visibilit
     assert list(selectors.clocks_for(scoped["claims-north"])) == [clock]
     assert list(selectors.clocks_for(scoped["claims-south"])) == []
     assert list(selectors.clocks_for(company_wide)) == [clock]
+
+
+def test_only_a_rule_that_leaves_the_limit_to_its_starter_takes_one(staff, at):
+    handler = staff("claims_handler")
+    at(2024, 9, 26, 10, 0)
+    with pytest.raises(ClockError, match="fixes its own time limit"):
+        services.clock_start_for(
+            triggered_by=handler, rule_code="C3", object_type="claims.claim", object_id="9", time_limit=3
+        )
+    clock = services.clock_start_for(
+        triggered_by=handler, rule_code="A1", object_type="approvals.approvalstep", object_id="9", time_limit=2
+    )
+    # 2 working days from Thu 26 Sep 2024: Fri 27, Sun 29 (make-up working day).
+    assert clock.limit == 2 and clock.due_at == shanghai(2024, 9, 29, *EOD)
