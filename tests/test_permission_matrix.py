@@ -80,11 +80,11 @@ def personas(db):
     return users
 
 
-def _call(endpoint, world, user):
+def _call(endpoint, world, user, url=None):
     client = APIClient() if endpoint.api else Client()
     if user is not None:
         client.force_login(user)
-    url = endpoint.url(world)
+    url = url or endpoint.url(world)
     kwargs = {}
     if endpoint.method != "get":
         data = endpoint.data(world)
@@ -116,4 +116,36 @@ def test_endpoint_for_every_persona(endpoint, world, personas):
             mismatches.append(f"anonymous: got {anonymous}, expected 401/403")
     elif anonymous not in (302, 403):  # the login redirect (403 for POST-only views refusing the method first)
         mismatches.append(f"anonymous: got {anonymous}, expected a redirect to sign in")
+    assert not mismatches, "\n".join(mismatches)
+
+
+SCOPED = [e for e in ENDPOINTS if e.scoped_url is not None]
+
+
+def test_department_scoped_models_have_scoped_cases():
+    """Every app whose objects belong to departments registers out-of-scope cases."""
+    assert {e.name.split(":")[0] for e in SCOPED if ":" in e.name} >= {"approvals", "clocks"}
+
+
+@pytest.mark.parametrize("endpoint", SCOPED, ids=lambda e: f"{e.method}:{e.name}")
+def test_objects_of_another_department_are_404_for_department_grants(endpoint, world):
+    """For every role the endpoint allows company-wide: granted in another department, the
+    object does not exist for you (404); granted in the object's department, it behaves as the
+    company-wide grant does."""
+    home, other = world["scope_home"], world["scope_other"]
+    url = endpoint.scoped_url(world)
+    checked, mismatches = 0, []
+    for role in CATALOGUE:
+        if expected(endpoint, role.code, set(permissions_for(role)), role.read_only) != "ok":
+            continue
+        for where, department in (("other", other), ("home", home)):
+            user = get_user_model().objects.create_user(username=f"scope-{where}-{role.code}")
+            grant_system(user=user, role=role.code, reason="permission matrix: scope", department=department)
+            status = _call(endpoint, world, user, url)
+            if where == "other" and status != 404:
+                mismatches.append(f"{role.code} in {department.code}: got {status}, expected 404")
+            elif where == "home" and status not in endpoint.allowed_statuses():
+                mismatches.append(f"{role.code} in {department.code}: got {status}, expected it allowed")
+        checked += 1
+    assert checked, f"no role may use {endpoint.name}: the scoped case checks nothing"
     assert not mismatches, "\n".join(mismatches)

@@ -6,8 +6,10 @@ for every persona of the role catalogue and checks the outcome the catalogue imp
 - a write: allowed roles pass the permission check (not 401/403/404); every other role,
   and every read-only oversight role whatever it holds, gets 403 (or 404 out of scope);
 - anonymous: sent to the login page (pages) or 401/403 (API);
-- out of scope (``scoped_url``): a role allowed company-wide but granted only in another
-  department gets 404.
+- out of scope (``scoped_url``): the same endpoint on an object that belongs to the world's
+  ``scope_home`` department: every role allowed company-wide gets 404 when its grant is
+  scoped to another department (``scope_other``), and the company-wide outcome when it is
+  scoped to the object's own department.
 
 Kept in the platform (no domain import): endpoints give their URLs as functions of a
 ``world`` dict of objects their app's fixture builds.
@@ -36,6 +38,8 @@ class Endpoint:
     ok: frozenset[int] | None = None  # default: {200} for reads, WRITE_OK for writes
     # Roles the endpoint refuses beyond the permission (e.g. "only the requester cancels").
     refuses: frozenset[str] = frozenset()
+    # The endpoint on an object of the world's ``scope_home`` department (department-scoped models).
+    scoped_url: Callable[[dict], str] | None = None
 
     def allowed_statuses(self) -> frozenset[int]:
         return self.ok or (WRITE_OK if self.kind == WRITE else frozenset({200}))

@@ -6,6 +6,8 @@ authority rule; withdrawing and resubmitting belong to the maker alone (not a pe
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from insurer.roles import CATALOGUE
 from insurer.testing.matrix import WRITE, Endpoint
 
@@ -17,6 +19,7 @@ def world(builders) -> dict:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from insurer.access.models import Department
     from insurer.access.services import grant_system
     from insurer.approvals import services
     from insurer.approvals.models import AuthorisationMatrix
@@ -41,6 +44,12 @@ def world(builders) -> dict:
         )
 
     pending = submit("MX-1", "1000")
+    # The same, owned by the claims department: department-scoped grants elsewhere get 404.
+    claims, finance = Department.objects.get(code="CLAIMS"), Department.objects.get(code="FINANCE")
+    scoped = services.approval_submit(
+        actor=maker, kind="claim_payout", amount="1500", object_type="claims.claim", object_id="MX-3",
+        object_repr="Claim MX-3", title="Pay MX-3", department=claims,
+    )  # fmt: skip
     returned = submit("MX-2", "2000")
     services.approval_decide(actor=checker, request=returned, decision="return", comment="missing invoice")
     delegation = services.delegation_create(
@@ -55,6 +64,9 @@ def world(builders) -> dict:
         "approval_returned": returned,
         "approval_delegation": delegation,
         "approval_matrix": AuthorisationMatrix.objects.get(status="active"),
+        "approval_scoped": scoped,
+        "scope_home": claims,
+        "scope_other": finance,
     }
 
 
@@ -289,3 +301,16 @@ ENDPOINTS = [
         data=lambda w: {"note": "matrix test", "rules": _propose_rows(w)},
     ),
 ]
+
+
+# Out of scope: the same endpoints on the claims department's request (test_permission_matrix).
+_SCOPED = {
+    "approvals:detail": lambda w: f"/approvals/requests/{w['approval_scoped'].pk}/",
+    "approvals:decide": lambda w: f"/approvals/requests/{w['approval_scoped'].pk}/decide/",
+    "approval-detail": lambda w: f"/api/v1/approvals/{w['approval_scoped'].pk}/",
+    **{
+        f"approval-{v}": (lambda w, v=v: f"/api/v1/approvals/{w['approval_scoped'].pk}/{v}/")
+        for v in ("approve", "reject", "return")
+    },
+}
+ENDPOINTS = [replace(e, scoped_url=_SCOPED[e.name]) if e.name in _SCOPED else e for e in ENDPOINTS]

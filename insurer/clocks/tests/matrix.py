@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from insurer.testing.matrix import WRITE, Endpoint
 
 
@@ -11,6 +13,7 @@ def world(builders) -> dict:
 
     from django.contrib.auth import get_user_model
 
+    from insurer.access.models import Department
     from insurer.access.services import grant_system
     from insurer.clocks import services
     from insurer.clocks.models import ClockBreach, ClockRule
@@ -35,7 +38,12 @@ def world(builders) -> dict:
     breach = ClockBreach.objects.get(clock=late)
     services.breach_explain(actor=maker, breach=breach, explanation="matrix")
     rule = ClockRule.objects.get(code="C1", version=1)
-    return {"clock_running": running, "clock_paused": paused, "clock_breach": breach, "clock_rule": rule}
+    claims, finance = Department.objects.get(code="CLAIMS"), Department.objects.get(code="FINANCE")
+    scoped = services.clock_start(actor=maker, rule_code="C1", object_type="claims.claim", object_id="MX-4",
+                                  object_repr="Claim MX-4", started_at=now - dt.timedelta(hours=1),
+                                  department=claims)  # fmt: skip
+    return {"clock_running": running, "clock_paused": paused, "clock_breach": breach, "clock_rule": rule,
+            "clock_scoped": scoped, "scope_home": claims, "scope_other": finance}  # fmt: skip
 
 
 V_CLOCK, V_BREACH, V_RULE = "clocks.view_clock", "clocks.view_clockbreach", "clocks.view_clockrule"
@@ -89,3 +97,15 @@ ENDPOINTS = [
     Endpoint("clock-breach-sign-off", lambda w: f"/api/v1/clocks/breaches/{w['clock_breach'].pk}/sign-off/",
              SIGNOFF, kind=WRITE, method="post", api=True, object_permission=V_BREACH, content_type=JSON),
 ]  # fmt: skip
+
+
+# Out of scope: the same endpoints on the claims department's clock (test_permission_matrix).
+_SCOPED = {
+    "clocks:detail": lambda w: f"/clocks/{w['clock_scoped'].pk}/",
+    "clocks:pause": lambda w: f"/clocks/{w['clock_scoped'].pk}/pause/",
+    "clocks:stop": lambda w: f"/clocks/{w['clock_scoped'].pk}/stop/",
+    "clock-detail": lambda w: f"/api/v1/clocks/{w['clock_scoped'].pk}/",
+    "clock-pause": lambda w: f"/api/v1/clocks/{w['clock_scoped'].pk}/pause/",
+    "clock-stop": lambda w: f"/api/v1/clocks/{w['clock_scoped'].pk}/stop/",
+}
+ENDPOINTS = [replace(e, scoped_url=_SCOPED[e.name]) if e.name in _SCOPED else e for e in ENDPOINTS]
