@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "insurer.clocks",
     "insurer.approvals",
     "customers",
+    "risk",
 ]
 
 MIDDLEWARE = [

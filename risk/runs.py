@@ -1,0 +1,151 @@
+"""Use cases of the valuation engine for the command line (and, later, the jobs and screens):
+read the inputs, build the scenario set, project, and shape the figures an actuary reads.
+
+No database and no permission here: these commands read files and print; what is run on the
+platform's data (assumption sets approved before use, runs as jobs) is built on top of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from risk.engine.bases import load_basis
+from risk.engine.cross_curve import cross_base_curve
+from risk.engine.modelpoints import read_model_points_csv
+from risk.engine.projection import ProjectionResult, project
+from risk.engine.scenario_set import ScenarioSet
+from risk.engine.shocks import ShockedScenarios, cross_standard_scenarios, cross_stress_tests, load_shock_table
+from risk.engine.solvency import (
+    CrossSolvencyResult,
+    LifeInsuranceRisk,
+    cross_interest_rate_risk,
+    cross_life_insurance_risk,
+    cross_solvency,
+)
+
+CURVE_YEARS = 100
+
+
+class InputError(ValueError):
+    """Bad input named by file, row or field; nothing was run."""
+
+
+def government_curve(path: Path | str) -> dict[int, float]:
+    """A government spot curve from CSV ``year,rate`` (annual, decimals: 0.021 = 2.1%)."""
+    points: dict[int, float] = {}
+    with Path(path).open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or not {"year", "rate"} <= set(reader.fieldnames):
+            raise InputError(f"{path}: the curve needs the columns year,rate")
+        for row_number, row in enumerate(reader, start=2):
+            try:
+                year, rate = int(row["year"]), float(row["rate"])
+            except ValueError:
+                raise InputError(f"{path} row {row_number}: year must be a whole number and rate a decimal") from None
+            if not 1 <= year <= 100 or not -0.05 < rate < 0.5:
+                raise InputError(f"{path} row {row_number}: year {year} or rate {rate} is out of range")
+            points[year] = rate
+    return points
+
+
+def discount_curve(basis_name: str, government_curve_file: str | None) -> tuple[np.ndarray, str]:
+    """The annual spot curve to discount on, and what it is: the C-ROSS base curve built from a
+    government curve when one is given, else the basis's own curve."""
+    if government_curve_file:
+        curve = cross_base_curve(government_curve(government_curve_file), CURVE_YEARS)
+        return curve, f"C-ROSS base curve from {Path(government_curve_file).name}"
+    return load_basis(basis_name).pricing_spot_curve, f"basis {basis_name} curve"
+
+
+@dataclass(frozen=True)
+class Run:
+    result: ProjectionResult
+    shocked: ShockedScenarios | None
+    curve_label: str
+
+
+def run_valuation(*, model_points: str, basis: str, scenarios: str = "base", government_curve_file: str | None = None,
+                  on: dt.date | None = None, engine: str = "numba") -> Run:  # fmt: skip
+    """Project ``model_points`` on ``basis`` under ``scenarios``: "base" (the curve only),
+    "cross" (the 16 C-ROSS scenarios) or "stress" (Attachments 4 and 6)."""
+    try:
+        chosen_basis = load_basis(basis)
+    except LookupError as exc:
+        raise InputError(str(exc)) from None
+    points = read_model_points_csv(model_points)
+    curve, label = discount_curve(basis, government_curve_file)
+    shocked = None
+    if scenarios == "base":
+        scenario_set = ScenarioSet.base(curve)
+    elif scenarios in ("cross", "stress"):
+        table = load_shock_table("cross", on or dt.date.today())
+        shocked = cross_standard_scenarios(table, curve) if scenarios == "cross" else cross_stress_tests(table, curve)
+        scenario_set = shocked.scenarios
+    else:
+        raise InputError(f"scenarios must be base, cross or stress, not {scenarios!r}")
+    result = project(points, chosen_basis, scenario_set, engine=engine, cashflows=False)
+    return Run(result=result, shocked=shocked, curve_label=label)
+
+
+def bel_by_scenario(result: ProjectionResult) -> dict[str, np.ndarray]:
+    return {name: result.bel[i] for i, name in enumerate(result.scenario_names)}
+
+
+@dataclass(frozen=True)
+class SolvencyFigures:
+    life: LifeInsuranceRisk
+    interest_rate: float
+    position: CrossSolvencyResult | None
+
+
+def solvency_figures(run: Run, capital_file: str | None, on: dt.date | None = None) -> SolvencyFigures:
+    """Life-insurance and interest-rate risk capital from a C-ROSS run; with ``capital_file``
+    (YAML: core_capital, actual_capital, irr_rating, sarmra_score, other modules, loss
+    absorbency, total assets, add-ons) the minimum capital and both ratios."""
+    table = load_shock_table("cross", on or dt.date.today())
+    pv = bel_by_scenario(run.result)
+    life = cross_life_insurance_risk(pv, table)
+    interest = cross_interest_rate_risk(pv)
+    position = None
+    if capital_file:
+        spec = _capital_spec(capital_file)
+        other = spec.pop("modules", {}) or {}
+        market = float(other.get("market", 0.0)) + interest  # interest-rate risk sits in market risk
+        modules = {"life": life.total, "non_life": float(other.get("non_life", 0.0)), "market": market,
+                   "credit": float(other.get("credit", 0.0))}  # fmt: skip
+        try:
+            position = cross_solvency(modules, table=table, **spec)
+        except TypeError as exc:
+            raise InputError(f"{capital_file}: {exc}") from None
+    return SolvencyFigures(life=life, interest_rate=interest, position=position)
+
+
+CAPITAL_FIELDS = {"core_capital", "actual_capital", "irr_rating", "sarmra_score", "absorbency_base",
+                  "absorbency_cap", "absorbency_k", "total_assets_cny", "add_ons", "modules"}  # fmt: skip
+
+
+def _capital_spec(path: str) -> dict:
+    try:
+        spec = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(spec, dict):
+        raise InputError(f"{path}: expected a mapping of fields")
+    unknown = set(spec) - CAPITAL_FIELDS
+    if unknown:
+        raise InputError(f"{path}: unknown field {sorted(unknown)[0]!r}; known: {', '.join(sorted(CAPITAL_FIELDS))}")
+    for required in ("core_capital", "actual_capital", "irr_rating", "sarmra_score"):
+        if required not in spec:
+            raise InputError(f"{path}: {required} is required")
+    return spec
+
+
+def totals_frame(result: ProjectionResult) -> pd.DataFrame:
+    return result.totals()
