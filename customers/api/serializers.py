@@ -11,9 +11,10 @@ from rest_framework import serializers
 
 from customers import imports
 from customers.models import BeneficialOwner, Customer, Policy, PolicyTransaction, Product
+from insurer.serializers import FastRepresentation
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(FastRepresentation, serializers.ModelSerializer):
     id_number = serializers.CharField(source="id_number_masked", read_only=True, help_text=_("Masked ID number."))
     phone = serializers.CharField(source="phone_masked", read_only=True, help_text=_("Masked phone number."))
 
@@ -45,7 +46,7 @@ class CustomerPiiSerializer(serializers.Serializer):
     phone = serializers.CharField(help_text=_("Unmasked phone number (empty when none)."))
 
 
-class BeneficialOwnerSerializer(serializers.ModelSerializer):
+class BeneficialOwnerSerializer(FastRepresentation, serializers.ModelSerializer):
     organisation_ref = serializers.CharField(source="organisation.customer_ref", read_only=True)
     owner_ref = serializers.CharField(source="owner.customer_ref", read_only=True)
 
@@ -55,14 +56,14 @@ class BeneficialOwnerSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProductSerializer(serializers.ModelSerializer):
+class ProductSerializer(FastRepresentation, serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = ["product_code", "name", "kind", "mortality_table", "min_age", "max_age", "cooling_off_days"]
         read_only_fields = fields
 
 
-class PolicySerializer(serializers.ModelSerializer):
+class PolicySerializer(FastRepresentation, serializers.ModelSerializer):
     product_code = serializers.CharField(source="product.product_code", read_only=True)
     policyholder_ref = serializers.CharField(source="policyholder.customer_ref", read_only=True)
     insured_ref = serializers.CharField(source="insured.customer_ref", read_only=True)
@@ -97,7 +98,7 @@ class PolicySerializer(serializers.ModelSerializer):
         return [link.customer.customer_ref for link in links]
 
 
-class TransactionSerializer(serializers.ModelSerializer):
+class TransactionSerializer(FastRepresentation, serializers.ModelSerializer):
     policy_ref = serializers.CharField(source="policy.policy_ref", read_only=True)
     payer_ref = serializers.CharField(source="payer.customer_ref", read_only=True, allow_null=True, default=None)
     payee_ref = serializers.CharField(source="payee.customer_ref", read_only=True, allow_null=True, default=None)
