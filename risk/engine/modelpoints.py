@@ -143,17 +143,25 @@ def check_against_basis(points: ModelPoints, basis: Basis) -> None:
     for sex in np.unique(points.sex):
         chosen = points.sex == sex
         if sex not in basis.mortality:
-            problems += [(pid, "sex", f"= {sex!r} has no table in basis {basis.name}") for pid in points.point_id[chosen]]
+            problems += [
+                (pid, "sex", f"= {sex!r} has no table in basis {basis.name}") for pid in points.point_id[chosen]
+            ]
             continue
         table = basis.table_for_sex(sex)
         for pid, age, term in zip(
             points.point_id[chosen], points.age_at_entry[chosen], points.policy_term[chosen], strict=True
         ):
             if age < table.min_age:
-                problems.append((pid, "age_at_entry", f"= {age} is below table {table.name}'s first age {table.min_age}"))
+                problems.append(
+                    (pid, "age_at_entry", f"= {age} is below table {table.name}'s first age {table.min_age}")
+                )
             elif age + term > table.max_age + 1:
                 problems.append(
-                    (pid, "policy_term", f"= {term}: age {age} + term runs beyond table {table.name} (last age {table.max_age})")
+                    (
+                        pid,
+                        "policy_term",
+                        f"= {term}: age {age} + term runs beyond table {table.name} (last age {table.max_age})",
+                    )
                 )
     if problems:
         raise ModelPointError(problems)

@@ -146,9 +146,7 @@ def _monthly_mortality(basis: Basis, scenarios: ScenarioSet, years: int) -> tupl
     base = np.clip(annual * basis.mortality_scaling, 0.0, 1.0)
     mult = _extend_years(scenarios.mortality_mult, years).T  # (years, S)
     add = _extend_years(scenarios.mortality_add, years).T
-    shocked = np.clip(
-        base[None, :, :, :, None] * mult[:, None, None, None, :] + add[:, None, None, None, :], 0.0, 1.0
-    )
+    shocked = np.clip(base[None, :, :, :, None] * mult[:, None, None, None, :] + add[:, None, None, None, :], 0.0, 1.0)
     return monthly_rate(shocked), first_age, {name: i for i, name in enumerate(names)}
 
 
@@ -191,40 +189,44 @@ def prepare(points: ModelPoints, basis: Basis, scenarios: ScenarioSet, premium_p
 
 
 def _reference_kernel(run: PreparedRun, with_cashflows: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Plain numpy: all points at once, one month at a time. Same arithmetic, same order, as
-    the numba kernel, so the two agree to rounding; kept as the readable specification."""
+    """Plain numpy: all points at once, one month at a time. Same arithmetic in the same order
+    as the numba kernel (unit sums scaled at the end, see projection_kernel.ACCUMULATORS), so
+    the two agree to rounding; kept as the readable specification."""
     n_points, n_scen = run.new_business_mult.shape
-    months = run.months
     dur0, term = run.duration_mth, run.term_mth
     pif = np.where(dur0 > 0, run.policy_count, 0.0)[:, None] * np.ones(n_scen)
     pv = np.zeros((n_points, len(PRESENT_VALUES), n_scen))
-    cf = np.zeros((months, len(CASHFLOWS), n_scen))
+    cf = np.zeros((run.months, len(CASHFLOWS), n_scen))
     n_years, _, n_ages, n_sel, _ = run.q_monthly.shape
-    for t in range(months):
+    pp, sa = run.premium_pp[:, None], run.sum_assured[:, None]
+    for t in range(run.months):
         dm = dur0 + t
         matured = np.where((dm == term)[:, None], pif, 0.0)
-        pif = pif - matured
+        pif = np.where((dm == term)[:, None], 0.0, pif)
         new = np.where((dm == 0)[:, None], run.policy_count[:, None] * run.new_business_mult, 0.0)
         pif = pif + new
+        v, maint = run.discount[t], run.maintenance_monthly[t]
+        pv[:, 2, :] += run.acquisition * new * v
         d = np.maximum(dm, 0) // 12
         y = min(t // 12, n_years - 1)
-        age = np.clip(run.age_offset + d, 0, n_ages - 1)
-        q = run.q_monthly[y, run.table_index, age, np.minimum(d, n_sel - 1), :]
-        lapse_rate = run.lapse_monthly[y, np.minimum(d, run.lapse_monthly.shape[1] - 1), :]
+        q = run.q_monthly[y, run.table_index, np.minimum(run.age_offset + d, n_ages - 1), np.minimum(d, n_sel - 1)]
+        lapse_rate = run.lapse_monthly[y, np.minimum(d, run.lapse_monthly.shape[1] - 1)]
+        comm_rate = run.commission[np.minimum(d, run.commission.size - 1)][:, None]
         deaths = pif * q
         lapses = (pif - deaths) * lapse_rate
-        premiums = run.premium_pp[:, None] * pif
-        claims = run.sum_assured[:, None] * deaths
-        expenses = pif * run.maintenance_monthly[t] + run.acquisition * new
-        commissions = run.commission[np.minimum(d, run.commission.size - 1)][:, None] * premiums
-        v = run.discount[t]
-        for k, flow in enumerate((premiums, claims, expenses, commissions, pif)):
-            pv[:, k, :] += flow * v
+        pv[:, 4, :] += pif * v
+        pv[:, 1, :] += deaths * v
+        pv[:, 2, :] += pif * (maint * v)
+        pv[:, 3, :] += comm_rate * (pif * v)
         if with_cashflows:
-            for k, flow in enumerate((pif, new, deaths, lapses, matured, premiums, claims, expenses, commissions)):
+            flows = (pif, new, deaths, lapses, matured, pp * pif, sa * deaths, pif * maint + run.acquisition * new)
+            for k, flow in enumerate((*flows, comm_rate * pp * pif)):
                 cf[t, k, :] = flow.sum(axis=0)
         pif = pif - deaths - lapses
-    pv[:, -1, :] = pv[:, 0, :] - pv[:, 1, :] - pv[:, 2, :] - pv[:, 3, :]
+    pv[:, 0, :] = pp * pv[:, 4, :]
+    pv[:, 1, :] = sa * pv[:, 1, :]
+    pv[:, 3, :] = pp * pv[:, 3, :]
+    pv[:, 5, :] = pv[:, 0, :] - pv[:, 1, :] - pv[:, 2, :] - pv[:, 3, :]
     return pv, cf
 
 
@@ -282,5 +284,7 @@ def project(
         premium_pp=premium,
         policies_at_valuation=np.where(points.duration_mth > 0, points.policy_count, 0.0),
         pv={name: np.ascontiguousarray(pv[:, k, :].T) for k, name in enumerate(PRESENT_VALUES)},
-        cashflows={name: np.ascontiguousarray(cf[:, k, :].T) for k, name in enumerate(CASHFLOWS)} if cashflows else None,
+        cashflows={name: np.ascontiguousarray(cf[:, k, :].T) for k, name in enumerate(CASHFLOWS)}
+        if cashflows
+        else None,
     )

@@ -16,6 +16,9 @@ import numpy as np
 from numba import njit, prange
 
 PRESENT_VALUES = ("pv_premiums", "pv_claims", "pv_expenses", "pv_commissions", "pv_pols_if", "pv_net_cf")
+# While a point is projected its pv rows hold sums per unit: [1] deaths x v, [2] expenses x v,
+# [3] commission rate x pols_if x v, [4] pols_if x v; premium and sum assured multiply them
+# once at the end (_finish_block), which keeps two products out of the innermost loop.
 CASHFLOWS = (
     "pols_if",
     "pols_new_biz",
@@ -28,85 +31,133 @@ CASHFLOWS = (
     "commissions",
 )
 CHUNKS_PER_THREAD = 8  # enough chunks that a slow chunk does not leave a core idle
+# Points per block: enough to overlap the month-to-month dependency of each point, few enough
+# that the block's in-force counts and present values (block x scenarios x 8) stay in L1.
+SCENARIO_POINTS_PER_BLOCK = 256
+MIN_BLOCK = 8
 
 
 @njit(fastmath=False, cache=True)
-def _project_point(p, r, pif, new, pv, cf, with_cashflows):  # noqa: PLR0913
-    """One point, all scenarios. ``r`` is the tuple of prepared arrays (see numba_kernel).
+def _start_block(first, last, r, pif, pv):
+    """In-force counts at t = 0 and the block's first and last month."""
+    term_mth, duration_mth, policy_count = r[2], r[3], r[4]
+    t_first, t_last = 1 << 30, 0
+    for p in range(first, last):
+        for s in range(pif.shape[1]):
+            pif[p - first, s] = policy_count[p] if duration_mth[p] > 0 else 0.0
+            for k in range(pv.shape[1]):
+                pv[p, k, s] = 0.0
+        t_first = min(t_first, max(0, -duration_mth[p]))  # in force now, or the month it is written
+        t_last = max(t_last, term_mth[p] - duration_mth[p])  # its maturity month
+    return t_first, t_last
+
+
+@njit(fastmath=False, cache=True)
+def _finish_block(first, last, r, pv):
+    """Unit sums (ACCUMULATORS) to money: premium and sum assured applied once per point."""
+    sum_assured, premium_pp = r[5], r[6]
+    for p in range(first, last):
+        for s in range(pv.shape[2]):
+            pv[p, 0, s] = premium_pp[p] * pv[p, 4, s]
+            pv[p, 1, s] = sum_assured[p] * pv[p, 1, s]
+            pv[p, 3, s] = premium_pp[p] * pv[p, 3, s]
+            pv[p, 5, s] = pv[p, 0, s] - pv[p, 1, s] - pv[p, 2, s] - pv[p, 3, s]
+
+
+@njit(fastmath=False, cache=True)
+def _project_block(first, last, r, pif, pv, cf, flows, with_cashflows):
+    """Points ``first..last-1``, all scenarios, month by month.
+
+    Months outermost, then the points of the block, then scenarios: each month's totals are
+    summed in ``flows`` (small, stays in cache) and added to ``cf`` once per block, and the
+    block's points give the CPU independent work while one point's in-force count waits on
+    the previous month. The scenario loop exists twice, with and without the monthly totals,
+    so the common case (present values only) stays a tight loop the compiler vectorises.
 
     Longer than the house limit on purpose: splitting the month loop into calls would stop
-    the compiler fusing it, and the fused loop is the whole point of this module.
+    the compiler fusing it, and the fused loop is the point of this module.
     """
-    (table_index, age_offset, term_mth, duration_mth, policy_count, sum_assured, premium_pp, nb_mult) = r[:8]
-    (q_monthly, lapse_monthly, maintenance, discount, commission, acquisition) = r[8:]
-    n_scen = pif.size
+    table_index, age_offset, term_mth, duration_mth, policy_count, sum_assured, premium_pp, nb_mult = r[:8]
+    q_monthly, lapse_monthly, maintenance, discount, maintenance_pv, commission, acquisition = r[8:]
+    n_scen = pif.shape[1]
     n_years, _, n_ages, n_sel, _ = q_monthly.shape
-    n_lapse_years = lapse_monthly.shape[1]
-    dur0 = duration_mth[p]
-    t_end = term_mth[p] - dur0  # maturity month
-    t_start = max(0, -dur0)  # first month with policies: 0, or the month future business is written
-    count, sa, pp = policy_count[p], sum_assured[p], premium_pp[p]
-    tab, age0 = table_index[p], age_offset[p]
-    for s in range(n_scen):
-        pif[s] = count if dur0 > 0 else 0.0
-        new[s] = 0.0
-        for k in range(pv.shape[1]):
-            pv[p, k, s] = 0.0
-    for t in range(t_start, t_end):
-        dm = dur0 + t
-        if dm == 0:
-            for s in range(n_scen):
-                new[s] = count * nb_mult[p, s]
-                pif[s] = pif[s] + new[s]
-        d = dm // 12
+    t_first, t_last = _start_block(first, last, r, pif, pv)
+    for t in range(t_first, t_last + 1):
+        v_row, mv_row, maint_row = discount[t], maintenance_pv[t], maintenance[t]
         y = min(t // 12, n_years - 1)
-        age = min(age0 + d, n_ages - 1)
-        sel = min(d, n_sel - 1)
-        lapse_year = min(d, n_lapse_years - 1)
-        comm_rate = commission[min(d, commission.size - 1)]
-        for s in range(n_scen):
-            v = discount[t, s]
-            pols = pif[s]
-            deaths = pols * q_monthly[y, tab, age, sel, s]
-            lapses = (pols - deaths) * lapse_monthly[y, lapse_year, s]
-            premiums = pp * pols
-            claims = sa * deaths
-            expenses = pols * maintenance[t, s] + acquisition * new[s]
-            commissions = comm_rate * premiums
-            pv[p, 0, s] += premiums * v
-            pv[p, 1, s] += claims * v
-            pv[p, 2, s] += expenses * v
-            pv[p, 3, s] += commissions * v
-            pv[p, 4, s] += pols * v
-            if with_cashflows:
-                cf[t, 0, s] += pols
-                cf[t, 1, s] += new[s]
-                cf[t, 2, s] += deaths
-                cf[t, 3, s] += lapses
-                cf[t, 5, s] += premiums
-                cf[t, 6, s] += claims
-                cf[t, 7, s] += expenses
-                cf[t, 8, s] += commissions
-            pif[s] = pols - deaths - lapses
-            new[s] = 0.0
-    for s in range(n_scen):
-        if with_cashflows and t_end < cf.shape[0]:
-            cf[t_end, 4, s] += pif[s]  # every policy still in force matures
-        pv[p, 5, s] = pv[p, 0, s] - pv[p, 1, s] - pv[p, 2, s] - pv[p, 3, s]
+        if with_cashflows:
+            flows[:, :] = 0.0
+        for p in range(first, last):
+            b = p - first
+            dm = duration_mth[p] + t
+            if dm < 0 or dm > term_mth[p]:
+                continue  # not yet written, or already matured
+            if dm == term_mth[p]:
+                for s in range(n_scen):
+                    if with_cashflows:
+                        flows[4, s] += pif[b, s]  # every policy still in force matures
+                    pif[b, s] = 0.0
+                continue
+            if dm == 0:
+                for s in range(n_scen):
+                    new = policy_count[p] * nb_mult[p, s]
+                    pif[b, s] += new
+                    pv[p, 2, s] += acquisition * new * v_row[s]
+                    if with_cashflows:
+                        flows[1, s] += new
+                        flows[7, s] += acquisition * new
+            d = dm // 12
+            q_row = q_monthly[y, table_index[p], min(age_offset[p] + d, n_ages - 1), min(d, n_sel - 1)]
+            lapse_row = lapse_monthly[y, min(d, lapse_monthly.shape[1] - 1)]
+            comm_rate = commission[min(d, commission.size - 1)]
+            pif_b, pv_p = pif[b], pv[p]
+            if not with_cashflows:
+                for s in range(n_scen):
+                    pols = pif_b[s]
+                    pols_v = pols * v_row[s]
+                    deaths = pols * q_row[s]
+                    lapses = (pols - deaths) * lapse_row[s]
+                    pv_p[4, s] += pols_v
+                    pv_p[1, s] += deaths * v_row[s]
+                    pv_p[2, s] += pols * mv_row[s]
+                    pv_p[3, s] += comm_rate * pols_v
+                    pif_b[s] = pols - deaths - lapses
+                continue
+            sa, pp = sum_assured[p], premium_pp[p]
+            for s in range(n_scen):
+                pols = pif_b[s]
+                pols_v = pols * v_row[s]
+                deaths = pols * q_row[s]
+                lapses = (pols - deaths) * lapse_row[s]
+                pv_p[4, s] += pols_v
+                pv_p[1, s] += deaths * v_row[s]
+                pv_p[2, s] += pols * mv_row[s]
+                pv_p[3, s] += comm_rate * pols_v
+                pif_b[s] = pols - deaths - lapses
+                flows[0, s] += pols
+                flows[2, s] += deaths
+                flows[3, s] += lapses
+                flows[5, s] += pp * pols
+                flows[6, s] += sa * deaths
+                flows[7, s] += pols * maint_row[s]
+                flows[8, s] += comm_rate * pp * pols
+        if with_cashflows:
+            cf[t, :, :] += flows
+    _finish_block(first, last, r, pv)
 
 
 @njit(parallel=True, fastmath=False, cache=True)
-def _project_all(r, n_points, n_scen, n_chunks, with_cashflows):
+def _project_all(r, n_points, n_scen, n_chunks, block, with_cashflows):
     months = r[11].shape[0]
     pv = np.zeros((n_points, 6, n_scen))
     cf = np.zeros((n_chunks, months if with_cashflows else 1, 9, n_scen))
     for c in prange(n_chunks):
         lo = c * n_points // n_chunks
         hi = (c + 1) * n_points // n_chunks
-        pif = np.empty(n_scen)
-        new = np.empty(n_scen)
-        for p in range(lo, hi):
-            _project_point(p, r, pif, new, pv, cf[c], with_cashflows)
+        pif = np.empty((block, n_scen))
+        flows = np.zeros((9, n_scen))
+        for first in range(lo, hi, block):
+            _project_block(first, min(first + block, hi), r, pif, pv, cf[c], flows, with_cashflows)
     return pv, cf.sum(axis=0)
 
 
@@ -127,10 +178,12 @@ def numba_kernel(run, with_cashflows: bool) -> tuple[np.ndarray, np.ndarray]:
         run.lapse_monthly,
         run.maintenance_monthly,
         run.discount,
+        run.maintenance_monthly * run.discount,
         run.commission,
         run.acquisition,
     )
-    pv, cf = _project_all(arrays, n_points, n_scen, n_chunks, with_cashflows)
+    block = max(MIN_BLOCK, SCENARIO_POINTS_PER_BLOCK // n_scen)
+    pv, cf = _project_all(arrays, n_points, n_scen, n_chunks, block, with_cashflows)
     if not with_cashflows:
         cf = np.zeros((run.months, 9, n_scen))
     return pv, cf
