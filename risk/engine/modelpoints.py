@@ -23,6 +23,7 @@ from risk.engine.assumptions import Basis
 REQUIRED = ("point_id", "age_at_entry", "sex", "policy_term", "policy_count", "sum_assured")
 MAX_AGE = 120  # oldest plausible age at entry; the basis's tables narrow it further
 MAX_PROBLEMS_SHOWN = 20
+SEXES = ("M", "F")
 
 
 class ModelPointError(ValueError):
@@ -63,35 +64,34 @@ class ModelPoints:
 
 def _whole_numbers(frame: pd.DataFrame, column: str, ids, problems: list) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    for pid, value, raw in zip(ids, values, frame[column], strict=True):
-        if not np.isfinite(value) or value != np.floor(value):
-            problems.append((pid, column, f"= {raw!r} is not a whole number"))
-    return np.where(np.isfinite(values), values, 0).astype(np.int64)
+    finite = np.isfinite(values)
+    for i in np.flatnonzero(~finite | (np.where(finite, values, 0) % 1 != 0)):
+        problems.append((ids[i], column, f"= {frame[column].iloc[i]!r} is not a whole number"))
+    return np.where(finite, values, 0).astype(np.int64)
 
 
 def _amounts(frame: pd.DataFrame, column: str, ids, problems: list, optional: bool = False) -> np.ndarray:
-    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
-    for pid, value, raw in zip(ids, values, frame[column], strict=True):
-        blank = raw is None or (isinstance(raw, float) and np.isnan(raw)) or (isinstance(raw, str) and not raw.strip())
-        if optional and blank:
-            continue
-        if not np.isfinite(value):
-            problems.append((pid, column, f"= {raw!r} is not a number"))
-        elif value < 0:
-            problems.append((pid, column, f"= {value:g} is negative"))
-    return values
+    raw = frame[column]
+    values = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+    unreadable = ~np.isfinite(values) & ~(blank & optional)
+    for i in np.flatnonzero(unreadable):
+        problems.append((ids[i], column, f"= {raw.iloc[i]!r} is not a number"))
+    for i in np.flatnonzero(np.isfinite(values) & (values < 0)):
+        problems.append((ids[i], column, f"= {values[i]:g} is negative"))
+    return np.where(blank & optional, np.nan, values)
 
 
 def _field_rules(points: ModelPoints, problems: list) -> None:
-    for pid, age in zip(points.point_id, points.age_at_entry, strict=True):
-        if not 0 <= age <= MAX_AGE:
-            problems.append((pid, "age_at_entry", f"= {age} is impossible (0-{MAX_AGE})"))
-    for pid, term in zip(points.point_id, points.policy_term, strict=True):
-        if term <= 0:
-            problems.append((pid, "policy_term", f"= {term} must be at least one year"))
-    for pid, term, dur in zip(points.point_id, points.policy_term, points.duration_mth, strict=True):
-        if term > 0 and dur >= 12 * term:
-            problems.append((pid, "duration_mth", f"= {dur} is at or past the term of {term} years (matured)"))
+    ids, age, term, dur = points.point_id, points.age_at_entry, points.policy_term, points.duration_mth
+    for i in np.flatnonzero((age < 0) | (age > MAX_AGE)):
+        problems.append((ids[i], "age_at_entry", f"= {age[i]} is impossible (0-{MAX_AGE})"))
+    for i in np.flatnonzero(term <= 0):
+        problems.append((ids[i], "policy_term", f"= {term[i]} must be at least one year"))
+    for i in np.flatnonzero((term > 0) & (dur >= 12 * term)):
+        problems.append((ids[i], "duration_mth", f"= {dur[i]} is at or past the term of {term[i]} years (matured)"))
+    for i in np.flatnonzero(~np.isin(points.sex, SEXES)):
+        problems.append((ids[i], "sex", f"= {points.sex[i]!r} is not one of {', '.join(SEXES)}"))
 
 
 def model_points_from_frame(frame: pd.DataFrame) -> ModelPoints:
@@ -104,7 +104,7 @@ def model_points_from_frame(frame: pd.DataFrame) -> ModelPoints:
     problems: list[tuple[object, str, str]] = []
     raw_ids = list(frame["point_id"])
     ids = _whole_numbers(frame, "point_id", raw_ids, problems)
-    dupes = pd.Series(ids).duplicated(keep="first")
+    dupes = pd.Series(ids).duplicated(keep="first")  # the second use of an id is the mistake
     problems += [(pid, "point_id", "is used twice") for pid in ids[dupes.to_numpy()]]
     if "duration_mth" in frame.columns:
         duration = _whole_numbers(frame, "duration_mth", ids, problems)
@@ -142,26 +142,17 @@ def check_against_basis(points: ModelPoints, basis: Basis) -> None:
     problems: list[tuple[object, str, str]] = []
     for sex in np.unique(points.sex):
         chosen = points.sex == sex
+        ids = points.point_id[chosen]
         if sex not in basis.mortality:
-            problems += [
-                (pid, "sex", f"= {sex!r} has no table in basis {basis.name}") for pid in points.point_id[chosen]
-            ]
+            problems += [(pid, "sex", f"= {sex!r} has no table in basis {basis.name}") for pid in ids]
             continue
         table = basis.table_for_sex(sex)
-        for pid, age, term in zip(
-            points.point_id[chosen], points.age_at_entry[chosen], points.policy_term[chosen], strict=True
-        ):
-            if age < table.min_age:
-                problems.append(
-                    (pid, "age_at_entry", f"= {age} is below table {table.name}'s first age {table.min_age}")
-                )
-            elif age + term > table.max_age + 1:
-                problems.append(
-                    (
-                        pid,
-                        "policy_term",
-                        f"= {term}: age {age} + term runs beyond table {table.name} (last age {table.max_age})",
-                    )
-                )
+        age, term = points.age_at_entry[chosen], points.policy_term[chosen]
+        # Vectorised test first: a valid book of 100,000 points costs no Python loop.
+        for i in np.flatnonzero(age < table.min_age):
+            problems.append((ids[i], "age_at_entry", f"= {age[i]} is below table {table.name}'s first age"))
+        for i in np.flatnonzero((age >= table.min_age) & (age + term > table.max_age + 1)):
+            reason = f"= {term[i]}: age {age[i]} + term runs past table {table.name}'s last age {table.max_age}"
+            problems.append((ids[i], "policy_term", reason))
     if problems:
         raise ModelPointError(problems)

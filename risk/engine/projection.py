@@ -158,8 +158,12 @@ def _monthly_lapse(basis: Basis, scenarios: ScenarioSet, years: int, policy_year
     return monthly_rate(shocked)
 
 
-def prepare(points: ModelPoints, basis: Basis, scenarios: ScenarioSet, premium_pp: np.ndarray) -> PreparedRun:
-    check_against_basis(points, basis)
+def prepare(
+    points: ModelPoints, basis: Basis, scenarios: ScenarioSet, premium_pp: np.ndarray, *, checked: bool = False
+) -> PreparedRun:
+    """The kernels' inputs; ``checked`` skips check_against_basis when the caller has run it."""
+    if not checked:
+        check_against_basis(points, basis)
     term_mth = points.policy_term * 12
     months = int(max(1, np.max(term_mth - points.duration_mth + 1)))  # lifelib proj_len, longest point
     years = (months - 1) // 12 + 1
@@ -240,24 +244,36 @@ def _run_kernel(run: PreparedRun, engine: str, with_cashflows: bool) -> tuple[np
 
 def price_premiums(points: ModelPoints, basis: Basis, engine: str = "numba") -> np.ndarray:
     """premium_pp where given, else lifelib's: round((1 + loading) * PV(claims) / PV(pols_if)),
-    one policy from issue (duration 0) on the basis's pricing curve, no scenario shock."""
+    for one policy from issue (duration 0) on the basis's pricing curve, no scenario shock.
+
+    Claims are proportional to the sum assured, so the rate per unit is projected once per
+    (sex, age at entry, term) and scaled, rather than once per point.
+    """
     premium = np.asarray(points.premium_pp, dtype=float).copy()
-    missing = np.isnan(premium)
-    if not missing.any():
+    missing = np.flatnonzero(np.isnan(premium))
+    if missing.size == 0:
         return premium
-    at_issue = points.subset(missing)
-    at_issue = ModelPoints(
-        **{
-            **{name: getattr(at_issue, name) for name in ModelPoints.__dataclass_fields__},
-            "duration_mth": np.zeros(len(at_issue), dtype=np.int64),
-            "policy_count": np.ones(len(at_issue)),
-            "premium_pp": np.zeros(len(at_issue)),
-        }
+    keys = pd.DataFrame(
+        {"sex": points.sex[missing], "age": points.age_at_entry[missing], "term": points.policy_term[missing]}
     )
-    run = prepare(at_issue, basis, ScenarioSet.base(basis.pricing_spot_curve), at_issue.premium_pp)
+    combos = keys.drop_duplicates().reset_index(drop=True)
+    n = len(combos)
+    unit = ModelPoints(
+        point_id=np.arange(n, dtype=np.int64),
+        age_at_entry=combos["age"].to_numpy(np.int64),
+        sex=combos["sex"].to_numpy(),
+        policy_term=combos["term"].to_numpy(np.int64),
+        policy_count=np.ones(n),
+        sum_assured=np.ones(n),
+        duration_mth=np.zeros(n, dtype=np.int64),
+        premium_pp=np.zeros(n),
+    )
+    run = prepare(unit, basis, ScenarioSet.base(basis.pricing_spot_curve), unit.premium_pp)
     pv, _ = _run_kernel(run, engine, with_cashflows=False)
-    claims, pols = pv[:, PRESENT_VALUES.index("pv_claims"), 0], pv[:, PRESENT_VALUES.index("pv_pols_if"), 0]
-    premium[missing] = np.around((1.0 + basis.premium_loading) * claims / pols, basis.premium_rounding)
+    claims_per_unit = pv[:, PRESENT_VALUES.index("pv_claims"), 0] / pv[:, PRESENT_VALUES.index("pv_pols_if"), 0]
+    which = keys.merge(combos.assign(row=np.arange(n)), on=["sex", "age", "term"], how="left")["row"].to_numpy()
+    net = points.sum_assured[missing] * claims_per_unit[which]
+    premium[missing] = np.around((1.0 + basis.premium_loading) * net, basis.premium_rounding)
     return premium
 
 
@@ -274,9 +290,9 @@ def project(
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     scenarios = scenarios or ScenarioSet.base(basis.pricing_spot_curve)
-    check_against_basis(points, basis)
+    check_against_basis(points, basis)  # before pricing, so a bad book is refused whole
     premium = price_premiums(points, basis, engine)
-    run = prepare(points, basis, scenarios, premium)
+    run = prepare(points, basis, scenarios, premium, checked=True)
     pv, cf = _run_kernel(run, engine, cashflows)
     return ProjectionResult(
         scenario_names=scenarios.names,

@@ -83,10 +83,9 @@ def _project_block(first, last, r, pif, pv, cf, flows, with_cashflows):
     n_years, _, n_ages, n_sel, _ = q_monthly.shape
     t_first, t_last = _start_block(first, last, r, pif, pv)
     for t in range(t_first, t_last + 1):
-        v_row, mv_row, maint_row = discount[t], maintenance_pv[t], maintenance[t]
         y = min(t // 12, n_years - 1)
         if with_cashflows:
-            flows[:, :] = 0.0
+            flows[:, :] = 0.0  # a fill, not a view: no reference count touched
         for p in range(first, last):
             b = p - first
             dm = duration_mth[p] + t
@@ -102,47 +101,50 @@ def _project_block(first, last, r, pif, pv, cf, flows, with_cashflows):
                 for s in range(n_scen):
                     new = policy_count[p] * nb_mult[p, s]
                     pif[b, s] += new
-                    pv[p, 2, s] += acquisition * new * v_row[s]
+                    pv[p, 2, s] += acquisition * new * discount[t, s]
                     if with_cashflows:
                         flows[1, s] += new
                         flows[7, s] += acquisition * new
             d = dm // 12
-            q_row = q_monthly[y, table_index[p], min(age_offset[p] + d, n_ages - 1), min(d, n_sel - 1)]
-            lapse_row = lapse_monthly[y, min(d, lapse_monthly.shape[1] - 1)]
+            # Scalar indices, no row views: a view inside this loop costs a reference-count
+            # update on the shared array, which the two threads then fight over.
+            tab, age, sel = table_index[p], min(age_offset[p] + d, n_ages - 1), min(d, n_sel - 1)
+            lapse_year = min(d, lapse_monthly.shape[1] - 1)
             comm_rate = commission[min(d, commission.size - 1)]
-            pif_b, pv_p = pif[b], pv[p]
             if not with_cashflows:
                 for s in range(n_scen):
-                    pols = pif_b[s]
-                    pols_v = pols * v_row[s]
-                    deaths = pols * q_row[s]
-                    lapses = (pols - deaths) * lapse_row[s]
-                    pv_p[4, s] += pols_v
-                    pv_p[1, s] += deaths * v_row[s]
-                    pv_p[2, s] += pols * mv_row[s]
-                    pv_p[3, s] += comm_rate * pols_v
-                    pif_b[s] = pols - deaths - lapses
+                    pols = pif[b, s]
+                    pols_v = pols * discount[t, s]
+                    deaths = pols * q_monthly[y, tab, age, sel, s]
+                    lapses = (pols - deaths) * lapse_monthly[y, lapse_year, s]
+                    pv[p, 4, s] += pols_v
+                    pv[p, 1, s] += deaths * discount[t, s]
+                    pv[p, 2, s] += pols * maintenance_pv[t, s]
+                    pv[p, 3, s] += comm_rate * pols_v
+                    pif[b, s] = pols - deaths - lapses
                 continue
             sa, pp = sum_assured[p], premium_pp[p]
             for s in range(n_scen):
-                pols = pif_b[s]
-                pols_v = pols * v_row[s]
-                deaths = pols * q_row[s]
-                lapses = (pols - deaths) * lapse_row[s]
-                pv_p[4, s] += pols_v
-                pv_p[1, s] += deaths * v_row[s]
-                pv_p[2, s] += pols * mv_row[s]
-                pv_p[3, s] += comm_rate * pols_v
-                pif_b[s] = pols - deaths - lapses
+                pols = pif[b, s]
+                pols_v = pols * discount[t, s]
+                deaths = pols * q_monthly[y, tab, age, sel, s]
+                lapses = (pols - deaths) * lapse_monthly[y, lapse_year, s]
+                pv[p, 4, s] += pols_v
+                pv[p, 1, s] += deaths * discount[t, s]
+                pv[p, 2, s] += pols * maintenance_pv[t, s]
+                pv[p, 3, s] += comm_rate * pols_v
+                pif[b, s] = pols - deaths - lapses
                 flows[0, s] += pols
                 flows[2, s] += deaths
                 flows[3, s] += lapses
                 flows[5, s] += pp * pols
                 flows[6, s] += sa * deaths
-                flows[7, s] += pols * maint_row[s]
+                flows[7, s] += pols * maintenance[t, s]
                 flows[8, s] += comm_rate * pp * pols
         if with_cashflows:
-            cf[t, :, :] += flows
+            for k in range(flows.shape[0]):
+                for s in range(n_scen):
+                    cf[t, k, s] += flows[k, s]
     _finish_block(first, last, r, pv)
 
 
