@@ -79,10 +79,10 @@ def _columns(q_by_period: np.ndarray, rate: float, periods_per_year: int, entry_
     deaths = survivors[:-1] * q_by_period
     k = np.arange(q_by_period.size)
     v = (1.0 + rate) ** (-k / periods_per_year)
-    D = survivors[:-1] * v  # noqa: N806 - actuarial symbols
-    C = deaths * v * (1.0 + rate) ** (-1.0 / periods_per_year)  # noqa: N806
-    N = np.cumsum(D[::-1])[::-1]  # noqa: N806
-    M = np.cumsum(C[::-1])[::-1]  # noqa: N806
+    D = survivors[:-1] * v  # capitals: the actuarial symbols
+    C = deaths * v * (1.0 + rate) ** (-1.0 / periods_per_year)
+    N = np.cumsum(D[::-1])[::-1]
+    M = np.cumsum(C[::-1])[::-1]
     return CommutationColumns(entry_age, float(rate), periods_per_year, survivors[:-1], D, N, C, M)
 
 
