@@ -92,12 +92,29 @@ def chinese_names(rng: np.random.Generator, n: int) -> list[str]:
     ]
 
 
+_ONSETS = _words("b br bl d dr f fr g gr h k kh kr l m n p pr r s sh st t tr v w z ch j y al el or ur st sk")
+_NUCLEI = _words("a e i o u ai ei ou ia ae io ua")
+_CODAS = _words("n r s l k v m d z ff ko ov ez ini ski son sen berg ova man")
+
+
+def latin_surnames(rng: np.random.Generator, n: int) -> list[str]:
+    """Made-up surnames (onset-vowel x 1-2 + ending) so a large list is not all homonyms."""
+    out = []
+    for _ in range(n):
+        parts = [
+            _ONSETS[rng.integers(len(_ONSETS))] + _NUCLEI[rng.integers(len(_NUCLEI))] for _ in range(rng.integers(1, 3))
+        ]
+        out.append(("".join(parts) + _CODAS[rng.integers(len(_CODAS))]).capitalize())
+    return out
+
+
 def latin_names(rng: np.random.Generator, n: int) -> list[str]:
+    surnames = LATIN_LAST + latin_surnames(np.random.default_rng(12345), 20_000)
     f = rng.integers(0, len(LATIN_FIRST), size=(n, 2))
-    last = rng.integers(0, len(LATIN_LAST), size=n)
+    last = rng.integers(0, len(surnames), size=n)
     middle = rng.random(n) < 0.3
     return [
-        LATIN_FIRST[f[i, 0]] + (" " + LATIN_FIRST[f[i, 1]] if middle[i] else "") + " " + LATIN_LAST[last[i]]
+        LATIN_FIRST[f[i, 0]] + (" " + LATIN_FIRST[f[i, 1]] if middle[i] else "") + " " + surnames[last[i]]
         for i in range(n)
     ]
 

@@ -80,11 +80,14 @@ SCORING_FIELDS = {
 SCREENING_FIELDS = {
     "match_threshold": "share",
     "hanzi_homophone_factor": "share",
+    "valid_pinyin_mismatch_cap": "share",
     "dob_match_bonus": "share",
     "dob_mismatch_penalty": "share",
     "id_match_score": "share",
     "id_mismatch_penalty": "share",
     "max_heteronym_forms": "int",
+    "typo_max_edits": "int",
+    "token_indel_allowance": "share",
 }
 RATING_FIELDS = {"medium_from": "num", "high_from": "num", "premium_over_income_multiple": "num"}
 RATING_LISTS = (

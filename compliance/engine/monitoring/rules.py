@@ -273,6 +273,8 @@ def l07_overpay_refund(book: Book, params: Parameters) -> Hits:
     due = book.pol_premium[book.pol[prem]] / book.pol_per_year[book.pol[prem]]
     over = prem[(due > 0) & (book.amount[prem] > r["overpay_ratio"] * due)]
     ref = np.flatnonzero(book.kind == KIND["refund"])
+    if len(over) == 0 or len(ref) == 0:
+        return Hits.make("L07", book, [], r.weight, [])
     j = last_before(book.pol[ref], book.t[ref], book.pol[over], book.t[over])
     ok = j >= 0
     cand = over[np.clip(j, 0, None)]
@@ -334,6 +336,8 @@ def l09_beneficiary_churn(book: Book, params: Parameters) -> Hits:
     changes = np.flatnonzero(np.isin(book.kind, [KIND["beneficiary_change"], KIND["owner_change"]]))
     kinds = [KIND[k] for k in r["payout_kinds"] if k in KIND]
     pay = np.flatnonzero(np.isin(book.kind, kinds))
+    if len(changes) == 0 or len(pay) == 0:
+        return Hits.make("L09", book, [], r.weight, [])
     j = last_before(book.pol[pay], book.t[pay], book.pol[changes], book.t[changes])
     ok = j >= 0
     ch = changes[np.clip(j, 0, None)]
