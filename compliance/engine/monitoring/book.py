@@ -108,9 +108,10 @@ class Codebook:
 
     def refs(self, codes) -> np.ndarray:
         arr = np.asarray(self.index, dtype=object)
-        codes = np.asarray(codes)
+        codes = np.asarray(codes, dtype=np.int64)
         out = np.full(codes.shape, None, dtype=object)
-        ok = codes >= 0
+        out[codes >= len(arr)] = "(new party)"  # codes reserved by real-time scoring
+        ok = (codes >= 0) & (codes < len(arr))
         out[ok] = arr[codes[ok]]
         return out
 
