@@ -276,6 +276,11 @@ class WatchlistIndex:
             {_norm_id(x) for x in str(v).split(";") if _norm_id(x)} if isinstance(v, str) else set()
             for v in wl["id_number"]
         ]
+        id_index: dict[str, list[int]] = {}
+        for i, ids in enumerate(self.entry_id_numbers):
+            for x in ids:
+                id_index.setdefault(x, []).append(i)
+        self.id_index = {k: np.array(v, dtype=np.int64) for k, v in id_index.items()}
         form_entry, form_text, forms, form_pinyin, form_syllables = [], [], [], [], []
         for i, (name, aliases) in enumerate(zip(wl["name"], wl["aliases"], strict=True)):
             for text in [name, *aliases]:
@@ -358,7 +363,7 @@ class WatchlistIndex:
             nonlocal best
             better = score > best + 1e-9
             best = np.where(better, score, best)
-            method[better] = label
+            method[better] = label[better] if isinstance(label, np.ndarray) else label
 
         def aligned(q_tokens, slots) -> np.ndarray:
             """Weakest token-to-token Jaro-Winkler, slot by slot (an empty slot must meet an empty one)."""
@@ -385,7 +390,10 @@ class WatchlistIndex:
             if qf.fixed:
                 in_order = np.where(c_chinese, in_order, 0.0)
                 rotated = np.where(c_chinese, 0.0, rotated)
-            take(in_order, "pinyin" if qf.chinese else "latin_jw")
+            # The method names the entry's script: a Latin query meeting a Hanzi/pinyin entry is
+            # a pinyin match.
+            base = np.where(f["pinyin"][cand], "pinyin", "latin_jw").astype(object)
+            take(in_order, base)
             take(rotated, "reordered")
             # Typos: Jaro-Winkler on the whole name, but only within a few edits (OSA counts a
             # transposition as one): short tokens like "wie"/"wei" defeat token-wise Jaro.
@@ -394,10 +402,11 @@ class WatchlistIndex:
                 (f["rotated"][cand], "typo_reordered", (not qf.fixed) | ~c_chinese),
             ):
                 q = qf.concat
-                near = process.cdist([q], choices, scorer=OSA.distance, dtype=np.int32)[0] <= self.cfg["typo_max_edits"]
-                near &= allowed
+                edits = process.cdist([q], choices, scorer=OSA.distance, dtype=np.int32)[0]
+                near = (edits <= self.cfg["typo_max_edits"]) & allowed
                 if near.any():
-                    take(np.where(near, jw(q, choices), 0.0), label)
+                    exact_label = base if label == "typo" else "reordered"
+                    take(np.where(near, jw(q, choices), 0.0), np.where(edits == 0, exact_label, label))
             # Any other order of three or more tokens: Indel on sorted tokens (no prefix bonus).
             if len(qf.tokens) >= 3:
                 take(
@@ -442,26 +451,31 @@ class WatchlistIndex:
         """Hits for one name, best first: entry_id, list, program, matched_name, method,
         name_score, score, second_factor."""
         qforms = name_forms(name, self.cfg["max_heteronym_forms"])
+        qid = _norm_id(id_number) if id_number else ""
         if not qforms:
             return []
         cand = self._candidates(qforms)
-        if not len(cand):
-            return []
-        cand = self._prefilter(qforms, cand)
+        if len(cand):
+            cand = self._prefilter(qforms, cand)
+        # An identical ID number is a hit whatever the name looks like: add the entry's forms.
+        by_id = self.id_index.get(qid, np.zeros(0, dtype=np.int64)) if qid else np.zeros(0, dtype=np.int64)
+        if len(by_id):
+            cand = np.union1d(cand, np.flatnonzero(np.isin(self.form_entry, by_id)))
         if not len(cand):
             return []
         best, method = self._name_scores(qforms, cand)
         if qforms[0].hanzi and _T2S.convert(name) != name:
             method = np.where(method == "hanzi_exact", "hanzi_traditional", method)
-        # Best form per entry.
+        # Best form per entry (a Hanzi match wins a tie: it is the stronger evidence).
         entries = self.form_entry[cand]
-        order = np.lexsort((-best, entries))
+        not_hanzi = np.array([not str(m).startswith("hanzi") for m in method], dtype=bool)
+        order = np.lexsort((not_hanzi, -best, entries))
         first = np.ones(len(order), dtype=bool)
         first[1:] = entries[order][1:] != entries[order][:-1]
         keep = order[first]
         floor = self.cfg["match_threshold"] - self.cfg["dob_match_bonus"]
-        keep = keep[best[keep] >= floor - 1e-9]
-        qdob, qid = _dob(birth_date), _norm_id(id_number) if id_number else ""
+        keep = keep[(best[keep] >= floor - 1e-9) | np.isin(entries[keep], by_id)]
+        qdob = _dob(birth_date)
         hits = []
         for k in keep:
             e = int(entries[k])

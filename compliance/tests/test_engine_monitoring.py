@@ -186,7 +186,7 @@ CASES = {
             txn("surrender", "2024-06-01", 2_900, payee="H1"),
         ],
         None,
-    ),  # fmt: skip
+    ),
     "L11 cheque": ("L11", [*monthly(2), txn("premium", "2024-03-05", 1000, "cheque")], monthly(3), None),
     "L11 high-risk country": ("L11", [*monthly(2), txn("premium", "2024-03-05", 1000, country="KP")], monthly(3), None),
     "L11 many source accounts": (
