@@ -22,6 +22,10 @@ Decrement order within month t (lifelib ``pols_if_at`` timings BEF_MAT -> BEF_NB
    lapses act on the survivors of the month's deaths;
 4. ``pols_if(t+1) = pols_if(t) - deaths - lapses`` (before the next maturity).
 
+(Computed as ``pols_if * (1 - q) * lapse`` and ``pols_if * (1 - q) * (1 - lapse)``: the same
+quantities, differing from lifelib's order of operations only at the last bit, ~1e-15
+relative on the total; it makes the month-to-month dependency one multiplication.)
+
 Cash flows in month t, on the policies in force after step 2: premiums ``premium_pp *
 pols_if``; claims ``sum_assured * deaths``; expenses ``acquisition * new business +
 pols_if * maintenance / 12 * (1 + inflation)^(t / 12)``; commissions ``rate(d) * premiums``
@@ -73,6 +77,7 @@ class PreparedRun:
     discount: np.ndarray  # (months, S)
     commission: np.ndarray  # (policy years,)
     acquisition: float
+    rates_settled_year: np.ndarray  # (S,) first projection year from which q and lapse stop changing
 
     @property
     def months(self) -> int:
@@ -158,6 +163,24 @@ def _monthly_lapse(basis: Basis, scenarios: ScenarioSet, years: int, policy_year
     return monthly_rate(shocked)
 
 
+def _settled_year(q_monthly: np.ndarray, lapse_monthly: np.ndarray) -> np.ndarray:
+    """Per scenario, the first projection year after which the monthly rates no longer change
+    with the year (0 for an unshocked scenario, 1 for a one-year catastrophe). The kernel then
+    only breaks its month loop at policy anniversaries: fewer, longer runs of months."""
+    years, n_scen = q_monthly.shape[0], q_monthly.shape[-1]
+    settled = np.zeros(n_scen, dtype=np.int64)
+    for s in range(n_scen):
+        y = years - 1
+        while (
+            y > 0
+            and np.array_equal(q_monthly[y - 1, ..., s], q_monthly[-1, ..., s])
+            and np.array_equal(lapse_monthly[y - 1, :, s], lapse_monthly[-1, :, s])
+        ):
+            y -= 1
+        settled[s] = y
+    return settled
+
+
 def prepare(
     points: ModelPoints, basis: Basis, scenarios: ScenarioSet, premium_pp: np.ndarray, *, checked: bool = False
 ) -> PreparedRun:
@@ -169,6 +192,7 @@ def prepare(
     years = (months - 1) // 12 + 1
     policy_years = int(points.policy_term.max())
     q_monthly, first_age, table_ids = _monthly_mortality(basis, scenarios, years)
+    lapse_monthly = _monthly_lapse(basis, scenarios, years, policy_years)
     infl = basis.inflation_rate + scenarios.inflation_add  # (S,)
     t = np.arange(months)[:, None]
     maintenance = basis.maintenance_expense * scenarios.expense_mult / 12.0 * (1.0 + infl) ** (t / 12.0)
@@ -184,22 +208,23 @@ def prepare(
         premium_pp=np.asarray(premium_pp, dtype=float),
         new_business_mult=np.ascontiguousarray(nb_mult),
         q_monthly=np.ascontiguousarray(q_monthly),
-        lapse_monthly=np.ascontiguousarray(_monthly_lapse(basis, scenarios, years, policy_years)),
+        lapse_monthly=np.ascontiguousarray(lapse_monthly),
         maintenance_monthly=np.ascontiguousarray(maintenance),
         discount=np.ascontiguousarray(discount_factors_by_scenario(scenarios.spot_rates, months).T),
         commission=basis.commission_rate(np.arange(policy_years)).astype(float),
         acquisition=float(basis.acquisition_expense),
+        rates_settled_year=_settled_year(q_monthly, lapse_monthly),
     )
 
 
 def _reference_kernel(run: PreparedRun, with_cashflows: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Plain numpy: all points at once, one month at a time. Same arithmetic in the same order
-    as the numba kernel (unit sums scaled at the end, see projection_kernel.ACCUMULATORS), so
-    the two agree to rounding; kept as the readable specification."""
+    """Plain numpy: all points at once, one month at a time. The same operations in the same
+    order as the numba kernel (unit sums scaled at the end), so the two agree to rounding;
+    kept as the readable specification."""
     n_points, n_scen = run.new_business_mult.shape
     dur0, term = run.duration_mth, run.term_mth
     pif = np.where(dur0 > 0, run.policy_count, 0.0)[:, None] * np.ones(n_scen)
-    pv = np.zeros((n_points, len(PRESENT_VALUES), n_scen))
+    sums = np.zeros((4, n_points, n_scen))  # pols_if x v, pols_if x q x v, expenses x v, commission rate x pols_if x v
     cf = np.zeros((run.months, len(CASHFLOWS), n_scen))
     n_years, _, n_ages, n_sel, _ = run.q_monthly.shape
     pp, sa = run.premium_pp[:, None], run.sum_assured[:, None]
@@ -210,27 +235,28 @@ def _reference_kernel(run: PreparedRun, with_cashflows: bool) -> tuple[np.ndarra
         new = np.where((dm == 0)[:, None], run.policy_count[:, None] * run.new_business_mult, 0.0)
         pif = pif + new
         v, maint = run.discount[t], run.maintenance_monthly[t]
-        pv[:, 2, :] += run.acquisition * new * v
+        sums[2] += run.acquisition * new * v
         d = np.maximum(dm, 0) // 12
         y = min(t // 12, n_years - 1)
         q = run.q_monthly[y, run.table_index, np.minimum(run.age_offset + d, n_ages - 1), np.minimum(d, n_sel - 1)]
-        lapse_rate = run.lapse_monthly[y, np.minimum(d, run.lapse_monthly.shape[1] - 1)]
+        lapse = run.lapse_monthly[y, np.minimum(d, run.lapse_monthly.shape[1] - 1)]
         comm_rate = run.commission[np.minimum(d, run.commission.size - 1)][:, None]
-        deaths = pif * q
-        lapses = (pif - deaths) * lapse_rate
-        pv[:, 4, :] += pif * v
-        pv[:, 1, :] += deaths * v
-        pv[:, 2, :] += pif * (maint * v)
-        pv[:, 3, :] += comm_rate * (pif * v)
+        survive = 1.0 - q
+        pols_v = pif * v
+        sums[0] += pols_v
+        sums[1] += pols_v * q
+        sums[2] += pif * (maint * v)
+        sums[3] += comm_rate * pols_v
         if with_cashflows:
-            flows = (pif, new, deaths, lapses, matured, pp * pif, sa * deaths, pif * maint + run.acquisition * new)
-            for k, flow in enumerate((*flows, comm_rate * pp * pif)):
+            deaths = pif * q
+            flows = (pif, new, deaths, pif * (survive * lapse), matured, pp * pif, sa * deaths)
+            flows += (pif * maint + run.acquisition * new, comm_rate * (pp * pif))
+            for k, flow in enumerate(flows):
                 cf[t, k, :] = flow.sum(axis=0)
-        pif = pif - deaths - lapses
-    pv[:, 0, :] = pp * pv[:, 4, :]
-    pv[:, 1, :] = sa * pv[:, 1, :]
-    pv[:, 3, :] = pp * pv[:, 3, :]
-    pv[:, 5, :] = pv[:, 0, :] - pv[:, 1, :] - pv[:, 2, :] - pv[:, 3, :]
+        pif = pif * (survive * (1.0 - lapse))
+    pv = np.empty((n_points, len(PRESENT_VALUES), n_scen))
+    pv[:, 0], pv[:, 1], pv[:, 2], pv[:, 3], pv[:, 4] = pp * sums[0], sa * sums[1], sums[2], pp * sums[3], sums[0]
+    pv[:, 5] = pv[:, 0] - pv[:, 1] - pv[:, 2] - pv[:, 3]
     return pv, cf
 
 
