@@ -23,6 +23,7 @@ the entry): no all-pairs comparison.
 
 from __future__ import annotations
 
+import gc
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -42,6 +43,10 @@ from .parameters import Parameters, load_parameters
 WATCHLIST_COLUMNS = ["entry_id", "name", "aliases", "birth_date", "id_number", "country", "list", "program"]
 OPENSANCTIONS_COLUMNS = {"id", "schema", "name", "aliases", "birth_date", "countries", "identifiers", "dataset"}
 _T2S = opencc.OpenCC("t2s")
+HANZI_METHODS = ["hanzi_exact", "hanzi_traditional", "hanzi_homophone", "hanzi_fuzzy"]
+# Whole-name Indel similarity (either order) below which no scorer reaches the match
+# threshold: one typo in a short name still scores ~0.85; it only saves work.
+PREFILTER_CUTOFF = 0.78
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 
@@ -339,7 +344,9 @@ class WatchlistIndex:
         keep = np.zeros(len(cand), dtype=bool)
         for qf in qforms:
             for arr in (f["concat"], f["rotated"]):
-                s = process.cdist([qf.concat], arr[cand], scorer=JaroWinkler.normalized_similarity, score_cutoff=0.75)
+                s = process.cdist(
+                    [qf.concat], arr[cand], scorer=Indel.normalized_similarity, score_cutoff=PREFILTER_CUTOFF
+                )
                 keep |= s[0] > 0
             if qf.hanzi:
                 keep |= f["hanzi"][cand] == qf.hanzi
@@ -382,7 +389,13 @@ class WatchlistIndex:
             return out
 
         c_chinese = f["chinese"][cand]
+        # A Latin query that is valid pinyin yields a Latin and a Chinese form with the same
+        # tokens: score each token sequence once (the method label comes from the entry).
+        seen: set[tuple] = set()
         for qf in qforms:
+            if (qf.tokens, qf.hanzi, qf.fixed) in seen:
+                continue
+            seen.add((qf.tokens, qf.hanzi, qf.fixed))
             # A query that marked its family name (upper case) is compared only with each
             # entry's family-name-first order: Chinese forms as stored, Latin ones rotated.
             in_order = aligned(qf.tokens, f["tok"])
@@ -433,7 +446,7 @@ class WatchlistIndex:
         if any(f2.chinese for f2 in qforms):
             cap = self.cfg["valid_pinyin_mismatch_cap"]
             q_keys = list({f2.concat for f2 in qforms} | {f2.rotated for f2 in qforms})
-            hanzi_method = np.array([str(m).startswith("hanzi") for m in method], dtype=bool)
+            hanzi_method = np.isin(method, HANZI_METHODS)
             q_syll = [f2.syllables for f2 in qforms if f2.chinese]
             # Other syllables: another name; unless a one-edit slip changed the syllable count
             # ("Maa Beijia" for Ma Beijia), which is a typo that happens to spell pinyin.
@@ -468,7 +481,7 @@ class WatchlistIndex:
             method = np.where(method == "hanzi_exact", "hanzi_traditional", method)
         # Best form per entry (a Hanzi match wins a tie: it is the stronger evidence).
         entries = self.form_entry[cand]
-        not_hanzi = np.array([not str(m).startswith("hanzi") for m in method], dtype=bool)
+        not_hanzi = ~np.isin(method, HANZI_METHODS)
         order = np.lexsort((not_hanzi, -best, entries))
         first = np.ones(len(order), dtype=bool)
         first[1:] = entries[order][1:] != entries[order][:-1]
@@ -534,8 +547,14 @@ def screen_names(
         global _WORKER_INDEX
         _WORKER_INDEX = index
         chunks = [rows[i::workers] for i in range(workers)]
-        with mp.get_context("fork").Pool(workers) as pool:
-            parts = pool.map(_screen_chunk, chunks)
+        # gc.freeze keeps the children's collector from writing into (and so copying) every
+        # page of the index they share copy-on-write with the parent.
+        gc.freeze()
+        try:
+            with mp.get_context("fork").Pool(workers) as pool:
+                parts = pool.map(_screen_chunk, chunks)
+        finally:
+            gc.unfreeze()
         out = [h for part in parts for h in part]
     else:
         out = _screen_rows(index, rows)
