@@ -118,7 +118,7 @@ def model_points_from_frame(frame: pd.DataFrame) -> ModelPoints:
     points = ModelPoints(
         point_id=ids,
         age_at_entry=_whole_numbers(frame, "age_at_entry", ids, problems),
-        sex=frame["sex"].astype(str).str.strip().to_numpy(),
+        sex=frame["sex"].astype(str).str.strip().to_numpy(dtype=str),  # fixed-width: fast to compare
         policy_term=_whole_numbers(frame, "policy_term", ids, problems),
         policy_count=_amounts(frame, "policy_count", ids, problems),
         sum_assured=_amounts(frame, "sum_assured", ids, problems),

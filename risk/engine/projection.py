@@ -163,6 +163,13 @@ def _monthly_lapse(basis: Basis, scenarios: ScenarioSet, years: int, policy_year
     return monthly_rate(shocked)
 
 
+def _table_index(points: ModelPoints, basis: Basis, table_ids: dict[str, int]) -> np.ndarray:
+    index = np.empty(len(points), dtype=np.int64)
+    for sex, table in basis.mortality.items():
+        index[points.sex == sex] = table_ids[table]
+    return index
+
+
 def _settled_year(q_monthly: np.ndarray, lapse_monthly: np.ndarray) -> np.ndarray:
     """Per scenario, the first projection year after which the monthly rates no longer change
     with the year (0 for an unshocked scenario, 1 for a one-year catastrophe). The kernel then
@@ -199,7 +206,7 @@ def prepare(
     future = points.duration_mth < 0
     nb_mult = np.where(future[:, None], scenarios.new_business_mult[None, :], 1.0)
     return PreparedRun(
-        table_index=np.array([table_ids[basis.mortality[s]] for s in points.sex], dtype=np.int64),
+        table_index=_table_index(points, basis, table_ids),
         age_offset=(points.age_at_entry - first_age).astype(np.int64),
         term_mth=term_mth.astype(np.int64),
         duration_mth=points.duration_mth.astype(np.int64),
@@ -279,16 +286,16 @@ def price_premiums(points: ModelPoints, basis: Basis, engine: str = "numba") -> 
     missing = np.flatnonzero(np.isnan(premium))
     if missing.size == 0:
         return premium
-    keys = pd.DataFrame(
-        {"sex": points.sex[missing], "age": points.age_at_entry[missing], "term": points.policy_term[missing]}
-    )
-    combos = keys.drop_duplicates().reset_index(drop=True)
-    n = len(combos)
+    sexes, sex_code = np.unique(points.sex[missing], return_inverse=True)
+    age, term = points.age_at_entry[missing], points.policy_term[missing]
+    key = (sex_code.astype(np.int64) * 1_000 + age) * 1_000 + term  # ages and terms are below 1,000
+    _, first, which = np.unique(key, return_index=True, return_inverse=True)
+    n = first.size
     unit = ModelPoints(
         point_id=np.arange(n, dtype=np.int64),
-        age_at_entry=combos["age"].to_numpy(np.int64),
-        sex=combos["sex"].to_numpy(),
-        policy_term=combos["term"].to_numpy(np.int64),
+        age_at_entry=age[first],
+        sex=sexes[sex_code[first]],
+        policy_term=term[first],
         policy_count=np.ones(n),
         sum_assured=np.ones(n),
         duration_mth=np.zeros(n, dtype=np.int64),
@@ -297,8 +304,7 @@ def price_premiums(points: ModelPoints, basis: Basis, engine: str = "numba") -> 
     run = prepare(unit, basis, ScenarioSet.base(basis.pricing_spot_curve), unit.premium_pp)
     pv, _ = _run_kernel(run, engine, with_cashflows=False)
     claims_per_unit = pv[:, PRESENT_VALUES.index("pv_claims"), 0] / pv[:, PRESENT_VALUES.index("pv_pols_if"), 0]
-    which = keys.merge(combos.assign(row=np.arange(n)), on=["sex", "age", "term"], how="left")["row"].to_numpy()
-    net = points.sum_assured[missing] * claims_per_unit[which]
+    net = points.sum_assured[missing] * claims_per_unit[which.ravel()]
     premium[missing] = np.around((1.0 + basis.premium_loading) * net, basis.premium_rounding)
     return premium
 

@@ -34,6 +34,10 @@ CASHFLOWS = (
     "commissions",
 )
 CHUNKS_PER_THREAD = 4  # enough chunks that a slow chunk does not leave a core idle
+# Below this much work (points x scenarios x months) one thread is faster: waking the other
+# thread costs from microseconds on an idle machine to milliseconds on a busy one, and a small
+# run (premium pricing, lifelib's 10,000 x 241) takes only a few milliseconds on one core.
+SERIAL_BELOW_POLICY_MONTHS = 4_000_000
 
 
 @njit(fastmath=False, cache=True)
@@ -100,32 +104,46 @@ def _project_point_scenario(p, s, r, cf, with_cashflows):
     return sum_pols, sum_deaths, sum_expenses, sum_commission
 
 
+@njit(fastmath=False, cache=True)
+def _project_points(first, last, r, pv, cf, with_cashflows):
+    """Points first..last-1 under every scenario, into ``pv`` and this chunk's ``cf``."""
+    sum_assured, premium_pp = r[5], r[6]
+    for p in range(first, last):
+        for s in range(pv.shape[2]):
+            sum_pols, sum_deaths, sum_expenses, sum_commission = _project_point_scenario(p, s, r, cf, with_cashflows)
+            # Unit sums to money: premium and sum assured applied once per point.
+            pv[p, 0, s] = premium_pp[p] * sum_pols
+            pv[p, 1, s] = sum_assured[p] * sum_deaths
+            pv[p, 2, s] = sum_expenses
+            pv[p, 3, s] = premium_pp[p] * sum_commission
+            pv[p, 4, s] = sum_pols
+            pv[p, 5, s] = pv[p, 0, s] - pv[p, 1, s] - pv[p, 2, s] - pv[p, 3, s]
+
+
 @njit(parallel=True, fastmath=False, cache=True)
-def _project_all(r, n_points, n_scen, n_chunks, with_cashflows):
+def _project_parallel(r, n_points, n_scen, n_chunks, with_cashflows):
     months = r[11].shape[1]
     pv = np.zeros((n_points, 6, n_scen))
     cf = np.zeros((n_chunks, n_scen, months if with_cashflows else 1, 9))
-    sum_assured, premium_pp = r[5], r[6]
     for c in prange(n_chunks):
-        for p in range(c * n_points // n_chunks, (c + 1) * n_points // n_chunks):
-            for s in range(n_scen):
-                sum_pols, sum_deaths, sum_expenses, sum_commission = _project_point_scenario(
-                    p, s, r, cf[c], with_cashflows
-                )
-                # Unit sums to money: premium and sum assured applied once per point.
-                pv[p, 0, s] = premium_pp[p] * sum_pols
-                pv[p, 1, s] = sum_assured[p] * sum_deaths
-                pv[p, 2, s] = sum_expenses
-                pv[p, 3, s] = premium_pp[p] * sum_commission
-                pv[p, 4, s] = sum_pols
-                pv[p, 5, s] = pv[p, 0, s] - pv[p, 1, s] - pv[p, 2, s] - pv[p, 3, s]
+        _project_points(c * n_points // n_chunks, (c + 1) * n_points // n_chunks, r, pv, cf[c], with_cashflows)
     return pv, cf.sum(axis=0)
+
+
+@njit(fastmath=False, cache=True)
+def _project_serial(r, n_points, n_scen, with_cashflows):
+    months = r[11].shape[1]
+    pv = np.zeros((n_points, 6, n_scen))
+    cf = np.zeros((n_scen, months if with_cashflows else 1, 9))
+    _project_points(0, n_points, r, pv, cf, with_cashflows)
+    return pv, cf
 
 
 def numba_kernel(run, with_cashflows: bool) -> tuple[np.ndarray, np.ndarray]:
     """(P, 6, S) present values and (months, 9, S) cash-flow totals from a PreparedRun."""
     n_points, n_scen = run.new_business_mult.shape
-    n_chunks = max(1, min(n_points, numba.get_num_threads() * CHUNKS_PER_THREAD))
+    threads = numba.get_num_threads()
+    n_chunks = max(1, min(n_points, threads * CHUNKS_PER_THREAD))
     # Scenario-major (S, months) so one point-scenario streams through contiguous memory.
     discount = np.ascontiguousarray(run.discount.T)
     maintenance = np.ascontiguousarray(run.maintenance_monthly.T)
@@ -147,7 +165,11 @@ def numba_kernel(run, with_cashflows: bool) -> tuple[np.ndarray, np.ndarray]:
         run.acquisition,
         run.rates_settled_year,
     )
-    pv, cf = _project_all(arrays, n_points, n_scen, n_chunks, with_cashflows)
+    nominal = n_points * n_scen * run.months
+    if nominal < SERIAL_BELOW_POLICY_MONTHS or threads == 1:
+        pv, cf = _project_serial(arrays, n_points, n_scen, with_cashflows)
+    else:
+        pv, cf = _project_parallel(arrays, n_points, n_scen, n_chunks, with_cashflows)
     if not with_cashflows:
         return pv, np.zeros((run.months, 9, n_scen))
     return pv, np.ascontiguousarray(cf.transpose(1, 2, 0))
