@@ -81,17 +81,26 @@ def run_valuation(*, model_points: str, basis: str, scenarios: str = "base", gov
         raise InputError(str(exc)) from None
     points = read_model_points_csv(model_points)
     curve, label = discount_curve(basis, government_curve_file)
-    shocked = None
-    if scenarios == "base":
-        scenario_set = ScenarioSet.base(curve)
-    elif scenarios in ("cross", "stress"):
-        table = load_shock_table("cross", on or dt.date.today())
-        shocked = cross_standard_scenarios(table, curve) if scenarios == "cross" else cross_stress_tests(table, curve)
-        scenario_set = shocked.scenarios
-    else:
-        raise InputError(f"scenarios must be base, cross or stress, not {scenarios!r}")
+    scenario_set, shocked = scenario_set_for(scenarios, curve, on)
     result = project(points, chosen_basis, scenario_set, engine=engine, cashflows=False)
     return Run(result=result, shocked=shocked, curve_label=label)
+
+
+SCENARIO_CHOICES = ("base", "cross", "stress")
+
+
+def scenario_set_for(
+    scenarios: str, curve: np.ndarray, on: dt.date | None = None
+) -> tuple[ScenarioSet, ShockedScenarios | None]:
+    """ "base": the curve alone; "cross": the 16 C-ROSS scenarios; "stress": Attachments 4 and 6
+    (shock tables in force on ``on``)."""
+    if scenarios == "base":
+        return ScenarioSet.base(curve), None
+    if scenarios in ("cross", "stress"):
+        table = load_shock_table("cross", on or dt.date.today())
+        shocked = cross_standard_scenarios(table, curve) if scenarios == "cross" else cross_stress_tests(table, curve)
+        return shocked.scenarios, shocked
+    raise InputError(f"scenarios must be base, cross or stress, not {scenarios!r}")
 
 
 def bel_by_scenario(result: ProjectionResult) -> dict[str, np.ndarray]:
