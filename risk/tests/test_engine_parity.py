@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from risk.engine import projection_kernel
 from risk.engine.bases import basis_file, load_basis
 from risk.engine.modelpoints import model_points_from_frame, read_model_points_csv
 from risk.engine.projection import project
@@ -111,8 +112,11 @@ def shocked_scenarios(years: int = 31) -> ScenarioSet:
     )
 
 
+@pytest.mark.parametrize("threads", ["serial", "parallel"])
 @pytest.mark.parametrize("cashflows", [True, False])
-def test_numba_kernel_equals_numpy_reference(cashflows):
+def test_numba_kernel_equals_numpy_reference(cashflows, threads, monkeypatch):
+    # Small runs take the one-thread kernel; a threshold of 0 sends this one through prange too.
+    monkeypatch.setattr(projection_kernel, "SERIAL_BELOW_POLICY_MONTHS", 0 if threads == "parallel" else 10**12)
     points = model_points_from_frame(mixed_book(400, seed=11))
     basis, scenarios = load_basis("cross_default"), shocked_scenarios()
     fused = project(points, basis, scenarios, engine="numba", cashflows=cashflows)
