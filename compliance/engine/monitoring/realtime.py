@@ -87,14 +87,9 @@ def prepare_history(
 
 
 def _l13_roles(book: Book, params: Parameters) -> Hits:
-    """L13 for the policy's own parties (payers are checked per new transaction)."""
-    saved = params.rules["L13"].values["roles"]
-    roles = [r for r in saved if r != "payer"]
-    hits = l13_screening(book.subset(np.zeros(0, dtype=np.int64)), params, roles=None)
-    keep = np.array([not f.startswith("payer ") and f.split(" ", 1)[0] in roles for f in hits.facts], dtype=bool)
-    return Hits(
-        hits.rule_id, hits.rows[keep], hits.pols[keep], hits.weight[keep], hits.facts[keep], hits.confirmed[keep]
-    )
+    """L13 for each policy's own parties (policyholder, insured, beneficiaries, beneficial
+    owners): run on an empty transaction slice, so payers are left to the per-call check."""
+    return l13_screening(book.subset(np.zeros(0, dtype=np.int64)), params)
 
 
 def _field(new_txn, name, default=None):
@@ -109,10 +104,15 @@ def _party_code(history: MonitoringHistory, ref, slot: int) -> int:
     return int(loc) if loc >= 0 else history.unknown_party + slot
 
 
-def score_transaction(history: MonitoringHistory, new_txn) -> dict | None:
+def score_transaction(history: MonitoringHistory | dict, new_txn) -> dict | None:
     """Score ONE new transaction (a dict or a row with the transactions columns) against the
-    prepared history. Returns the alert (same fields as a row of ``monitor``'s frame) for the
-    episode the new transaction triggers, or None when it triggers no rule."""
+    prepared history (``prepare_history``'s result, or a dict of its arguments). Returns the
+    alert (same fields as a row of ``monitor``'s frame) for the episode the new transaction
+    triggers, or None when it triggers no rule."""
+    if not isinstance(history, MonitoringHistory):
+        # Raw frames (a dict of prepare_history's arguments) work but rebuild the state on
+        # every call: prepare once and keep the MonitoringHistory for real-time use.
+        history = prepare_history(**history)
     book, params = history.book, history.params
     pol_ref = _field(new_txn, "policy_ref")
     pol = book.policies.index.get_indexer([pol_ref])[0]
