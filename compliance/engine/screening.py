@@ -353,42 +353,8 @@ class WatchlistIndex:
         return cand[keep]
 
     def _name_scores(self, qforms: list[NameForm], cand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Best name similarity per candidate form, and the method that produced it.
-
-        Token-aligned Jaro-Winkler: the weaker of (first token, rest) in list order or with
-        the family name moved, so a shared surname cannot carry a different given name
-        (concatenated Jaro-Winkler would score Yang Huaxing ~ Yang Leiyang at 0.9)."""
-        f = self.form_arrays
-        c_sorted, c_hanzi, c_concat = f["sorted"][cand], f["hanzi"][cand], f["concat"][cand]
-        best = np.zeros(len(cand))
-        method = np.full(len(cand), "", dtype=object)
-
-        def jw(q: str, choices) -> np.ndarray:
-            return process.cdist([q], choices, scorer=JaroWinkler.normalized_similarity, dtype=np.float32)[0]
-
-        def take(score, label):
-            nonlocal best
-            better = score > best + 1e-9
-            best = np.where(better, score, best)
-            method[better] = label[better] if isinstance(label, np.ndarray) else label
-
-        def aligned(q_tokens, slots) -> np.ndarray:
-            """Weakest token-to-token Jaro-Winkler, slot by slot (an empty slot must meet an empty one)."""
-            q = _slots(q_tokens)
-            out = np.ones(len(cand))
-            for i in range(MAX_TOKENS):
-                c = slots[i][cand]
-                if not q[i]:
-                    out = np.where(c == "", out, 0.0)
-                    continue
-                # Jaro-Winkler's prefix bonus rates "aleison" ~ "aleikhiason" at 0.93; capping
-                # it by Indel similarity (+ a small allowance) keeps a shared prefix from carrying
-                # a different token. Single typos are caught by the whole-name typo pass below.
-                strict = process.cdist([q[i]], c, scorer=Indel.normalized_similarity, dtype=np.float32)[0]
-                out = np.minimum(out, np.minimum(jw(q[i], c), strict + self.cfg["token_indel_allowance"]))
-            return out
-
-        c_chinese = f["chinese"][cand]
+        """Best name similarity per candidate form, and the method that produced it."""
+        scores = _CandidateScores(self.form_arrays, self.cfg, cand)
         # A Latin query that is valid pinyin yields a Latin and a Chinese form with the same
         # tokens: score each token sequence once (the method label comes from the entry).
         seen: set[tuple] = set()
@@ -396,69 +362,12 @@ class WatchlistIndex:
             if (qf.tokens, qf.hanzi, qf.fixed) in seen:
                 continue
             seen.add((qf.tokens, qf.hanzi, qf.fixed))
-            # A query that marked its family name (upper case) is compared only with each
-            # entry's family-name-first order: Chinese forms as stored, Latin ones rotated.
-            in_order = aligned(qf.tokens, f["tok"])
-            rotated = aligned(qf.tokens, f["rot"])
-            if qf.fixed:
-                in_order = np.where(c_chinese, in_order, 0.0)
-                rotated = np.where(c_chinese, 0.0, rotated)
-            # The method names the entry's script: a Latin query meeting a Hanzi/pinyin entry is
-            # a pinyin match.
-            base = np.where(f["pinyin"][cand], "pinyin", "latin_jw").astype(object)
-            take(in_order, base)
-            take(rotated, "reordered")
-            # Typos: Jaro-Winkler on the whole name, but only within a few edits (OSA counts a
-            # transposition as one): short tokens like "wie"/"wei" defeat token-wise Jaro.
-            for choices, label, allowed in (
-                (c_concat, "typo", (not qf.fixed) | c_chinese),
-                (f["rotated"][cand], "typo_reordered", (not qf.fixed) | ~c_chinese),
-            ):
-                q = qf.concat
-                edits = process.cdist([q], choices, scorer=OSA.distance, dtype=np.int32)[0]
-                near = (edits <= self.cfg["typo_max_edits"]) & allowed
-                if near.any():
-                    exact_label = base if label == "typo" else "reordered"
-                    take(np.where(near, jw(q, choices), 0.0), np.where(edits == 0, exact_label, label))
-            # Any other order of three or more tokens: Indel on sorted tokens (no prefix bonus).
-            if len(qf.tokens) >= 3:
-                take(
-                    process.cdist([qf.sorted_key], c_sorted, scorer=Indel.normalized_similarity, dtype=np.float32)[0],
-                    "token_sort",
-                )
+            scores.token_passes(qf)
             if qf.hanzi:
-                has = c_hanzi != ""
-                exact = has & (c_hanzi == qf.hanzi)
-                homophone = has & ~exact & (c_concat == qf.concat)
-                other = has & ~exact & ~homophone
-                if other.any():
-                    # Both in Hanzi and they sound different: the characters decide.
-                    sim = process.cdist([qf.hanzi], c_hanzi[other], scorer=Indel.normalized_similarity)[0]
-                    keep_exact = method[other] == "hanzi_exact"
-                    best[other] = np.where(keep_exact, best[other], sim)
-                    method[other] = np.where(keep_exact, method[other], "hanzi_fuzzy")
-                hp = homophone & (method != "hanzi_exact")
-                best[hp] = self.cfg["hanzi_homophone_factor"]
-                method[hp] = "hanzi_homophone"
-                best[exact] = 1.0
-                method[exact] = "hanzi_exact"
-        # Valid pinyin spelling other syllables is another name, not a typo (module docstring).
-        if any(f2.chinese for f2 in qforms):
-            cap = self.cfg["valid_pinyin_mismatch_cap"]
-            q_keys = list({f2.concat for f2 in qforms} | {f2.rotated for f2 in qforms})
-            hanzi_method = np.isin(method, HANZI_METHODS)
-            q_syll = [f2.syllables for f2 in qforms if f2.chinese]
-            # Other syllables: another name; unless a one-edit slip changed the syllable count
-            # ("Maa Beijia" for Ma Beijia), which is a typo that happens to spell pinyin.
-            same_count = np.isin(f["syllables"][cand], q_syll)
-            mask = f["pinyin"][cand] & (best > cap) & (best < 1.0) & ~hanzi_method & ~np.isin(c_concat, q_keys)
-            if mask.any():
-                q_concat = next(f2.concat for f2 in qforms if f2.chinese)
-                edits = process.cdist([q_concat], c_concat, scorer=OSA.distance, dtype=np.int32)[0]
-                mask &= ~(~same_count & (edits <= self.cfg["typo_max_edits"]))
-            best[mask] = cap
-            method[mask] = "pinyin_other_syllables"
-        return best, method
+                scores.hanzi_pass(qf)
+        if any(q.chinese for q in qforms):
+            scores.cap_other_syllables(qforms)
+        return scores.best, scores.method
 
     def screen(self, name: str, birth_date=None, id_number=None, limit: int = 50) -> list[dict]:
         """Hits for one name, best first: entry_id, list, program, matched_name, method,
@@ -523,6 +432,114 @@ class WatchlistIndex:
                 )
         hits.sort(key=lambda h: -h["score"])
         return hits[:limit]
+
+
+class _CandidateScores:
+    """Running best score and method per candidate form of one query.
+
+    Token-aligned Jaro-Winkler: the weakest token-to-token score in list order or with the
+    family name moved, so a shared surname cannot carry a different given name (concatenated
+    Jaro-Winkler would score Yang Huaxing ~ Yang Leiyang at 0.9)."""
+
+    def __init__(self, arrays: dict, cfg: dict, cand: np.ndarray) -> None:
+        self.f, self.cfg, self.cand = arrays, cfg, cand
+        self.best = np.zeros(len(cand))
+        self.method = np.full(len(cand), "", dtype=object)
+        self.concat = arrays["concat"][cand]
+        self.chinese = arrays["chinese"][cand]
+        self.pinyin = arrays["pinyin"][cand]
+
+    @staticmethod
+    def jw(q: str, choices) -> np.ndarray:
+        return process.cdist([q], choices, scorer=JaroWinkler.normalized_similarity, dtype=np.float32)[0]
+
+    def take(self, score: np.ndarray, label) -> None:
+        better = score > self.best + 1e-9
+        self.best = np.where(better, score, self.best)
+        self.method[better] = label[better] if isinstance(label, np.ndarray) else label
+
+    def aligned(self, q_tokens, slots) -> np.ndarray:
+        """Weakest token-to-token score, slot by slot (an empty slot must meet an empty one)."""
+        q = _slots(q_tokens)
+        out = np.ones(len(self.cand))
+        for i in range(MAX_TOKENS):
+            c = slots[i][self.cand]
+            if not q[i]:
+                out = np.where(c == "", out, 0.0)
+                continue
+            # Jaro-Winkler's prefix bonus rates "aleison" ~ "aleikhiason" at 0.93; capping it
+            # by Indel similarity (+ a small allowance) keeps a shared prefix from carrying a
+            # different token. Single typos are caught by the whole-name typo pass.
+            strict = process.cdist([q[i]], c, scorer=Indel.normalized_similarity, dtype=np.float32)[0]
+            out = np.minimum(out, np.minimum(self.jw(q[i], c), strict + self.cfg["token_indel_allowance"]))
+        return out
+
+    def token_passes(self, qf: NameForm) -> None:
+        # A query that marked its family name (upper case) is compared only with each entry's
+        # family-name-first order: Chinese forms as stored, Latin ones rotated.
+        in_order = self.aligned(qf.tokens, self.f["tok"])
+        rotated = self.aligned(qf.tokens, self.f["rot"])
+        if qf.fixed:
+            in_order = np.where(self.chinese, in_order, 0.0)
+            rotated = np.where(self.chinese, 0.0, rotated)
+        # The method names the entry's script: a Latin query meeting a Hanzi/pinyin entry is a
+        # pinyin match.
+        base = np.where(self.pinyin, "pinyin", "latin_jw").astype(object)
+        self.take(in_order, base)
+        self.take(rotated, "reordered")
+        # Typos: Jaro-Winkler on the whole name, only within a few edits (OSA counts a
+        # transposition as one): short tokens like "wie"/"wei" defeat token-wise Jaro.
+        for choices, label, allowed in (
+            (self.concat, "typo", (not qf.fixed) | self.chinese),
+            (self.f["rotated"][self.cand], "typo_reordered", (not qf.fixed) | ~self.chinese),
+        ):
+            edits = process.cdist([qf.concat], choices, scorer=OSA.distance, dtype=np.int32)[0]
+            near = (edits <= self.cfg["typo_max_edits"]) & allowed
+            if near.any():
+                exact_label = base if label == "typo" else "reordered"
+                self.take(np.where(near, self.jw(qf.concat, choices), 0.0), np.where(edits == 0, exact_label, label))
+        # Any other order of three or more tokens: Indel on sorted tokens (no prefix bonus).
+        if len(qf.tokens) >= 3:
+            sorted_keys = self.f["sorted"][self.cand]
+            self.take(
+                process.cdist([qf.sorted_key], sorted_keys, scorer=Indel.normalized_similarity, dtype=np.float32)[0],
+                "token_sort",
+            )
+
+    def hanzi_pass(self, qf: NameForm) -> None:
+        """Hanzi against Hanzi: exact, homophone (same pinyin, other characters) or, when
+        they sound different, the characters' Indel similarity decides."""
+        hanzi = self.f["hanzi"][self.cand]
+        has = hanzi != ""
+        exact = has & (hanzi == qf.hanzi)
+        homophone = has & ~exact & (self.concat == qf.concat)
+        other = has & ~exact & ~homophone
+        if other.any():
+            sim = process.cdist([qf.hanzi], hanzi[other], scorer=Indel.normalized_similarity)[0]
+            keep_exact = self.method[other] == "hanzi_exact"
+            self.best[other] = np.where(keep_exact, self.best[other], sim)
+            self.method[other] = np.where(keep_exact, self.method[other], "hanzi_fuzzy")
+        hp = homophone & (self.method != "hanzi_exact")
+        self.best[hp] = self.cfg["hanzi_homophone_factor"]
+        self.method[hp] = "hanzi_homophone"
+        self.best[exact] = 1.0
+        self.method[exact] = "hanzi_exact"
+
+    def cap_other_syllables(self, qforms: list[NameForm]) -> None:
+        """Valid pinyin spelling other syllables is another name, not a typo: cap it below the
+        threshold (it may still alert with a second factor). Exception: a one-edit slip that
+        changed the syllable count ("Maa Beijia" for Ma Beijia) is a typo that spells pinyin."""
+        cap = self.cfg["valid_pinyin_mismatch_cap"]
+        q_keys = list({q.concat for q in qforms} | {q.rotated for q in qforms})
+        hanzi_method = np.isin(self.method, HANZI_METHODS)
+        same_count = np.isin(self.f["syllables"][self.cand], [q.syllables for q in qforms if q.chinese])
+        mask = self.pinyin & (self.best > cap) & (self.best < 1.0) & ~hanzi_method & ~np.isin(self.concat, q_keys)
+        if mask.any():
+            q_concat = next(q.concat for q in qforms if q.chinese)
+            edits = process.cdist([q_concat], self.concat, scorer=OSA.distance, dtype=np.int32)[0]
+            mask &= ~(~same_count & (edits <= self.cfg["typo_max_edits"]))
+        self.best[mask] = cap
+        self.method[mask] = "pinyin_other_syllables"
 
 
 def screen_names(
