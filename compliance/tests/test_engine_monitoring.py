@@ -12,6 +12,7 @@ import pytest
 from compliance.engine.monitoring import (
     CSV_COLUMNS,
     alerts_to_csv,
+    apply_snoozes,
     explanation_text,
     large_value_reports,
     monitor,
@@ -246,6 +247,23 @@ def test_rules_firing_together_make_one_alert_with_summed_score_and_explanation(
     assert a["tier"] == "hold"  # 30 + 45 = 75: hold >= 60, freeze from 90
     text = explanation_text(a["explanation"])
     assert "L07" in text and "another account" in text and "X" in text
+
+
+def test_snoozes_mute_a_rule_until_they_expire():
+    params = load_parameters()
+    txns = [*monthly(2), txn("premium", "2024-03-05", 2_500, payer="X", account="AX"),
+            txn("refund", "2024-03-15", 1_500, account="B9")]  # fmt: skip
+    alerts = monitor(pd.DataFrame(txns), pd.DataFrame([policy()]), customers(), RELATIONS)
+    snooze = pd.DataFrame(
+        [{"customer_ref": "H1", "rule_id": "L06", "reason": "employer pays, verified", "expires_at": "2026-06-30"}]
+    )
+    muted = apply_snoozes(alerts, snooze, params, as_of="2026-01-01")
+    a = muted.iloc[0]
+    assert a["rule_ids"] == ["L07"] and a["score"] == params.rules["L07"].weight and a["tier"] == "review"
+    assert a["explanation"]["snoozed"][0]["reasons"] == ["employer pays, verified"]
+    assert apply_snoozes(alerts, snooze, params, as_of="2026-07-01").iloc[0]["score"] == alerts.iloc[0]["score"]
+    everything = snooze.assign(rule_id="")
+    assert apply_snoozes(alerts, everything, params, as_of="2026-01-01").empty
 
 
 def test_tiers_follow_the_catalogue():

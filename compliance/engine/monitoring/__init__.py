@@ -44,7 +44,15 @@ from __future__ import annotations
 import pandas as pd
 
 from ..parameters import Parameters, load_parameters
-from .alerts import ALERT_COLUMNS, CSV_COLUMNS, alerts_to_csv, build_alerts, explanation_text, hits_frame
+from .alerts import (
+    ALERT_COLUMNS,
+    CSV_COLUMNS,
+    alerts_to_csv,
+    apply_snoozes,
+    build_alerts,
+    explanation_text,
+    hits_frame,
+)
 from .book import Book, prepare_book
 from .realtime import MonitoringHistory, prepare_history, score_transaction
 from .reports import large_value_reports
@@ -56,6 +64,7 @@ __all__ = [
     "Book",
     "MonitoringHistory",
     "alerts_to_csv",
+    "apply_snoozes",
     "evaluate_rules",
     "explanation_text",
     "large_value_reports",

@@ -194,3 +194,44 @@ def alerts_to_csv(alerts: pd.DataFrame, path_or_buffer=None) -> str | None:
     if close:
         target.close()
     return buf.getvalue() if buf is not None else None
+
+
+def apply_snoozes(alerts: pd.DataFrame, snoozes: pd.DataFrame, params: Parameters, as_of) -> pd.DataFrame:
+    """Drop snoozed rules from alerts (spec: snoozes per customer or value stop repeat false
+    positives, with a reason and an expiry). ``snoozes``: customer_ref, rule_id (blank = every
+    rule), reason, expires_at. A snoozed rule leaves the alert's score; the alert is re-tiered
+    and dropped when nothing at or above the review tier is left. The explanation records
+    what was snoozed and why, so the suppression is auditable."""
+    for col in ("customer_ref", "rule_id", "reason", "expires_at"):
+        if col not in snoozes.columns:
+            raise ValueError(f"snoozes.{col}: required column missing")
+    when = pd.Timestamp(as_of)
+    expires = pd.to_datetime(snoozes["expires_at"], utc=True)
+    live = snoozes[expires > (when.tz_convert("UTC") if when.tzinfo else when.tz_localize("UTC"))]
+    if live.empty or alerts.empty:
+        return alerts
+    by_customer: dict[str, list[tuple[str, str]]] = {}
+    for s in live.itertuples(index=False):
+        by_customer.setdefault(s.customer_ref, []).append((str(s.rule_id or ""), str(s.reason)))
+    rows = []
+    for a in alerts.to_dict("records"):
+        rules = by_customer.get(a["customer_ref"])
+        if rules:
+            muted = {r for r in a["rule_ids"] if any(rid in ("", r) for rid, _ in rules)}
+            if muted:
+                kept = [r for r in a["explanation"]["rules"] if r["rule_id"] not in muted]
+                a["rule_ids"] = [r["rule_id"] for r in kept]
+                a["score"] = float(sum(r["weight"] for r in kept))
+                confirmed = a["explanation"]["confirmed_sanctions"] and "L13" not in muted
+                a["tier"] = params.tier(a["score"], confirmed)
+                a["explanation"] = {
+                    **a["explanation"],
+                    "rules": kept,
+                    "snoozed": [
+                        {"rule_id": r, "reasons": [why for rid, why in rules if rid in ("", r)]} for r in muted
+                    ],
+                }
+                if a["tier"] == "none":
+                    continue
+        rows.append(a)
+    return pd.DataFrame(rows, columns=alerts.columns)
