@@ -69,6 +69,10 @@ LARGE_VALUE_FIELDS = {
     "nonnatural_transfer_cny": "num",
     "natural_domestic_transfer_cny": "num",
     "natural_crossborder_transfer_cny": "num",
+    "cash_usd": "num",
+    "nonnatural_transfer_usd": "num",
+    "natural_domestic_transfer_usd": "num",
+    "natural_crossborder_transfer_usd": "num",
 }
 SCORING_FIELDS = {
     "review": "num",

@@ -331,6 +331,11 @@ def test_large_value_report_candidates_follow_pboc_thresholds():
     ]
     assert set(reports["due_working_days"]) == {5}
     assert reports["day_total"].iloc[0] == 55_000
+    usd = pd.DataFrame([txn("premium", "2024-03-01", 10_000, "cash"), txn("premium", "2024-03-02", 9_999, "cash")])
+    usd["currency"] = "USD"
+    assert list(large_value_reports(usd, customers())["threshold"]) == [10_000]
+    with pytest.raises(ValueError, match="row 0: currency 'EUR'"):
+        large_value_reports(usd.assign(currency="EUR"), customers())
 
 
 def test_missing_column_is_named():
