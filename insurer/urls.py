@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("book/", include("customers.urls")),
+    path("risk/", include("risk.urls")),
     path("notifications/", include("insurer.notifications.urls")),
     path("clocks/", include("insurer.clocks.urls")),
     path("jobs/", include("insurer.jobs.urls")),

@@ -12,10 +12,13 @@ class RiskConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from insurer import roles
+        from insurer import navigation, roles
         from risk import jobs
 
         contribution = {code: ["risk.run_valuation", "risk.view_valuation"] for code in RUNNERS}
         contribution.update({code: ["risk.view_valuation"] for code in READERS})
         roles.contribute(contribution)
         jobs.register()
+        navigation.register(
+            navigation.NavItem("valuations", _("Valuations"), "risk:valuations", "risk.view_valuation", _("Risk"), 300)
+        )

@@ -1,0 +1,62 @@
+"""Valuation screens: the runs, and one run's results (present values by scenario and by
+product, the base cash flows as a chart, Rule 5 capital). Running one is the jobs' form
+(/jobs/run/book_valuation/): a job with a progress bar, chunked across workers."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from insurer.access import require
+from risk.selectors import VALUATION_KIND, valuations_for
+
+PV_COLUMNS = ["pv_premiums", "pv_claims", "pv_expenses", "pv_commissions", "pv_net_cf", "bel"]
+CHART_SERIES = ["premiums", "claims", "expenses", "commissions", "net_cf"]
+
+
+@login_required
+@require_GET
+def valuation_list(request):
+    require(request.user, "risk.view_valuation", _("Your role may not read valuations."))
+    runs = valuations_for(request.user).order_by("-created_at")[:100]
+    can_run = request.user.has_perm("risk.run_valuation") and request.user.has_perm("jobs.request_job")
+    return render(request, "risk/valuations.html", {"runs": runs, "can_run": can_run, "kind": VALUATION_KIND})
+
+
+def _cashflow_chart(summary: dict) -> dict:
+    flows = summary.get("cashflows") or {}
+    months = len(flows.get("premiums", []))
+    labels = {"premiums": _("Premiums"), "claims": _("Claims"), "expenses": _("Expenses"),
+              "commissions": _("Commissions"), "net_cf": _("Net cash flow")}  # fmt: skip
+    return {
+        "kind": "line",
+        "categories": [str(m) for m in range(months)],
+        "axes": [{"name": _("CNY per month"), "format": "money"}],
+        "series": [
+            {"name": str(labels[name]), "type": "line", "data": [round(v, 2) for v in flows[name]]}
+            for name in CHART_SERIES
+            if name in flows
+        ],
+    }
+
+
+@login_required
+@require_GET
+def valuation_detail(request, pk: int):
+    job = valuations_for(request.user).filter(pk=pk).first()
+    if job is None:  # absent, another kind of job, or out of scope: all look the same
+        raise Http404
+    summary = job.result_summary or {}
+    totals = [(name, [values.get(c) for c in PV_COLUMNS]) for name, values in (summary.get("totals") or {}).items()]
+    products = [
+        (code, [values.get(c) for c in ("pv_premiums", "pv_claims", "pv_net_cf", "bel")])
+        for code, values in sorted((summary.get("by_product") or {}).items())
+    ]
+    context = {
+        "job": job, "summary": summary, "totals": totals, "products": products, "pv_columns": PV_COLUMNS,
+        "capital": summary.get("capital"), "chart": _cashflow_chart(summary) if summary else None,
+    }  # fmt: skip
+    return render(request, "risk/valuation.html", context)
