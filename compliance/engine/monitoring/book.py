@@ -215,16 +215,22 @@ def prepare_book(
     require_columns(customers, CUSTOMER_COLUMNS, "customers")
     parties = Codebook(customers["customer_ref"])
     pols = Codebook(policies["policy_ref"])
-    m = len(pols)
+    # Order matters: policies and transactions may add parties (payees, beneficiaries) that
+    # are not customers; the party attributes are read after every party has a code.
+    fields = _policy_fields(policies, pols, parties, default_cooling_off_days)
+    fields |= _transaction_fields(transactions, pols, parties)
+    fields |= _party_fields(customers, relations, parties, family_relations)
+    book = Book(policies=pols, parties=parties, **fields)
+    _attach_state(book, screening_hits, ownership)
+    return book
 
-    # Policies: re-order by code (duplicates keep the first row).
+
+def _policy_fields(policies: pd.DataFrame, pols: Codebook, parties: Codebook, default_cooling_off_days) -> dict:
+    # Re-order by code (duplicates keep the first row).
     p = policies.drop_duplicates("policy_ref").set_index("policy_ref").reindex(pols.index)
     freq = p["payment_frequency"].astype(str).str.lower()
-    per_year = freq.map(INSTALMENTS_PER_YEAR).fillna(1).to_numpy(np.float64)
     cooling = p["cooling_off_days"] if "cooling_off_days" in p else pd.Series(np.nan, index=p.index)
-    cooling = pd.to_numeric(cooling, errors="coerce").fillna(default_cooling_off_days).to_numpy(np.float64)
-    holder = parties.encode(p["policyholder_ref"].to_numpy())
-    insured = parties.encode(p["insured_ref"].to_numpy())
+    cooling = pd.to_numeric(cooling, errors="coerce").fillna(default_cooling_off_days)
     bens = pd.DataFrame(columns=["pol", "party"], dtype=np.int64)
     if "beneficiary_refs" in p:
         b = p["beneficiary_refs"].fillna("").astype(str).str.split(";").explode().str.strip()
@@ -232,73 +238,71 @@ def prepare_book(
         bens = pd.DataFrame(
             {"pol": pols.index.get_indexer(b.index), "party": parties.encode(b.to_numpy())}
         ).drop_duplicates()
+    return {
+        "pol_holder": parties.encode(p["policyholder_ref"].to_numpy()),
+        "pol_insured": parties.encode(p["insured_ref"].to_numpy()),
+        "pol_issue_t": local_seconds(p["issue_date"]),
+        "pol_premium": pd.to_numeric(p["annual_premium"], errors="coerce").fillna(0.0).to_numpy(np.float64),
+        "pol_per_year": freq.map(INSTALMENTS_PER_YEAR).fillna(1).to_numpy(np.float64),
+        "pol_single": (freq == "single").to_numpy(),
+        "pol_cooling_off": pd.to_numeric(cooling, errors="coerce")
+        .fillna(default_cooling_off_days)
+        .to_numpy(np.float64),
+        "pol_beneficiaries": bens,
+    }
 
-    # Transactions.
+
+def _transaction_fields(transactions: pd.DataFrame, pols: Codebook, parties: Codebook) -> dict:
     pol = pols.encode(transactions["policy_ref"].to_numpy(), grow=False)
     if (pol < 0).any():
         bad = int(np.flatnonzero(pol < 0)[0])
         raise ValueError(f"transactions row {bad}: policy_ref {transactions['policy_ref'].iloc[bad]!r} not in policies")
-    kind = map_small(transactions["kind"], KIND, -1).astype(np.int64)
-    method = map_small(transactions["method"], METHOD, METHOD["none"]).astype(np.int64)
-    payer = parties.encode(transactions["payer_ref"].to_numpy())
-    payee = parties.encode(transactions["payee_ref"].to_numpy())
     accounts = Codebook([])
-    account = accounts.encode(transactions["account_ref"].to_numpy())
     codes, uniques = pd.factorize(transactions["counterparty_country"], use_na_sentinel=True)
-    country = np.array([str(u).upper() for u in uniques] + [""], dtype=object)[codes]
+    return {
+        "txn_ref": transactions["txn_ref"].to_numpy(dtype=object),
+        "pol": pol,
+        "kind": map_small(transactions["kind"], KIND, -1).astype(np.int64),
+        "t": local_seconds(transactions["timestamp"]),
+        "amount": pd.to_numeric(transactions["amount"], errors="coerce").fillna(0.0).to_numpy(np.float64),
+        "method": map_small(transactions["method"], METHOD, METHOD["none"]).astype(np.int64),
+        "payer": parties.encode(transactions["payer_ref"].to_numpy()),
+        "payee": parties.encode(transactions["payee_ref"].to_numpy()),
+        "account": accounts.encode(transactions["account_ref"].to_numpy()),
+        "accounts": accounts,
+        "country": np.array([str(u).upper() for u in uniques] + [""], dtype=object)[codes],
+    }
 
-    # Customers (parties seen only in transactions have unknown attributes).
+
+def _party_fields(customers: pd.DataFrame, relations: pd.DataFrame | None, parties: Codebook, family) -> dict:
+    # Relations first: they may name parties not seen elsewhere.
+    rel = None
+    if relations is not None and len(relations):
+        require_columns(relations, ("customer_ref", "related_ref", "relation"), "relations")
+        fam = relations[relations["relation"].astype(str).isin(set(family))]
+        rel = (parties.encode(fam["customer_ref"].to_numpy()), parties.encode(fam["related_ref"].to_numpy()))
     k = len(parties)
+    pair_base = max(k, 1) * 4 + 1024  # room for parties added later by real-time scoring
+    # Relations are symmetric for the "no family relation on file" question.
+    rel_keys = np.zeros(0, dtype=np.int64)
+    if rel is not None:
+        a, b = rel
+        rel_keys = np.unique(np.concatenate([a * pair_base + b, b * pair_base + a]))
+    # Parties seen only in transactions or policies have unknown attributes (natural persons).
     c = customers.drop_duplicates("customer_ref").set_index("customer_ref").reindex(parties.index)
-    natural = (c["kind"].fillna("person").astype(str) != "organisation").to_numpy()
-    income = pd.to_numeric(c.get("annual_income", pd.Series(np.nan, index=c.index)), errors="coerce")
     links = {}
     for col in ("phone_hash", "address_hash", "bank_account_hash"):
         if col in c:
             links[col] = Codebook(c[col]).encode(c[col].to_numpy(), grow=True)
-    # Relations are symmetric for the "no family relation on file" question.
-    pair_base = max(k, 1) * 4 + 1024  # room for parties added later by real-time scoring
-    rel_keys = np.zeros(0, dtype=np.int64)
-    if relations is not None and len(relations):
-        require_columns(relations, ("customer_ref", "related_ref", "relation"), "relations")
-        fam = relations[relations["relation"].astype(str).isin(set(family_relations))]
-        a = parties.encode(fam["customer_ref"].to_numpy())
-        b = parties.encode(fam["related_ref"].to_numpy())
-        rel_keys = np.unique(np.concatenate([a * pair_base + b, b * pair_base + a]))
-        k = len(parties)
-
-    book = Book(
-        txn_ref=transactions["txn_ref"].to_numpy(dtype=object),
-        pol=pol,
-        kind=kind,
-        t=local_seconds(transactions["timestamp"]),
-        amount=pd.to_numeric(transactions["amount"], errors="coerce").fillna(0.0).to_numpy(np.float64),
-        method=method,
-        payer=payer,
-        payee=payee,
-        account=account,
-        country=country,
-        policies=pols,
-        pol_holder=holder,
-        pol_insured=insured,
-        pol_issue_t=local_seconds(p["issue_date"]),
-        pol_premium=pd.to_numeric(p["annual_premium"], errors="coerce").fillna(0.0).to_numpy(np.float64),
-        pol_per_year=per_year,
-        pol_single=(freq == "single").to_numpy(),
-        pol_cooling_off=cooling,
-        pol_beneficiaries=bens,
-        parties=parties,
-        party_natural=np.concatenate([natural, np.ones(len(parties) - len(natural), dtype=bool)]),
-        party_income=np.concatenate([income.to_numpy(np.float64), np.full(len(parties) - len(income), np.nan)]),
-        party_links={k2: np.concatenate([v, np.full(len(parties) - len(v), -1)]) for k2, v in links.items()},
-        related_pairs=rel_keys,
-        accounts=accounts,
-        pair_base=pair_base,
-    )
-    if m and len(book.pol_holder) != m:
-        raise ValueError("policies.policy_ref: could not index policies")
-    _attach_state(book, screening_hits, ownership)
-    return book
+    return {
+        "party_natural": (c["kind"].fillna("person").astype(str) != "organisation").to_numpy(),
+        "party_income": pd.to_numeric(
+            c.get("annual_income", pd.Series(np.nan, index=c.index)), errors="coerce"
+        ).to_numpy(np.float64),
+        "party_links": links,
+        "related_pairs": rel_keys,
+        "pair_base": pair_base,
+    }
 
 
 def _attach_state(book: Book, screening_hits: pd.DataFrame | None, ownership: dict | None) -> None:
