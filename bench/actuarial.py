@@ -55,12 +55,19 @@ def hardware() -> str:
     return f"{model}; {os.cpu_count()} logical CPUs; numba {numba.__version__}, {numba.get_num_threads()} threads"
 
 
+CPU_SECONDS: dict[int, list[float]] = {}  # id(times list) -> process CPU seconds of each repeat
+
+
 def timed(fn: Callable[[], object], repeats: int = REPEATS) -> tuple[list[float], object]:
-    times, out = [], None
+    """Wall seconds of each repeat; the process CPU seconds (all threads) go to CPU_SECONDS,
+    because on a shared machine wall time alone cannot tell a slow run from a crowded one."""
+    times, cpu, out = [], [], None
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         out = fn()
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    CPU_SECONDS[id(times)] = cpu
     return times, out
 
 
@@ -107,10 +114,12 @@ def w1_parity() -> dict:
             "total_published": PUBLISHED_TOTAL,
             "relative_error_ours": ours_total / PUBLISHED_TOTAL - 1,
             "seconds_ours_runs": ours_times,
+            "cpu_seconds_ours_runs": CPU_SECONDS[id(ours_times)],
             "seconds_ours_with_monthly_cashflows_runs": with_cf_times,
             "seconds_lifelib_runs": lifelib_times,
             "seconds_lifelib": theirs,
             "speed_ratio": ratio,
+            "load_average_1min": os.getloadavg()[0],
             "policy_months": policy_months,
             "lifelib_policy_months_per_s": policy_months / theirs,
             "hardware": hardware(),
@@ -194,6 +203,8 @@ def w2_cross() -> dict:
         "figures": {
             "policy_months": policy_months,
             "seconds_runs": times,
+            "cpu_seconds_runs": CPU_SECONDS[id(times)],
+            "load_average_1min": os.getloadavg()[0],
             "seconds_median": statistics.median(times),
             "seconds_with_monthly_cashflows_runs": with_cf_times,
             "numpy_reference_policy_months_per_s": ref_rate,
