@@ -455,3 +455,15 @@ def test_screening_the_book_feeds_l13():
     l13_alerts = alerts[alerts["rule_ids"].map(lambda r: "L13" in r)]
     assert scores["recall"]["L13"] >= 0.95, (scores["recall"]["L13"], len(hits))
     assert scores["precision_by_rule"]["L13"] > 0, f"{len(l13_alerts)} L13 alerts"
+
+
+def test_interchange_strings_are_accepted():
+    """CSV as integrators send it: decimal strings, ISO timestamps with a zone, blank cells."""
+    txns = pd.DataFrame([txn("premium", f"2024-03-0{d}", 45_000, "cash") for d in (1, 3, 5)])
+    txns["timestamp"] = [f"2024-03-0{d}T10:00:00+08:00" for d in (1, 3, 5)]
+    txns["amount"] = "45000.00"
+    txns["payee_ref"] = None
+    pols = pd.DataFrame([policy()]).astype({"annual_premium": str})
+    alerts = monitor(txns, pols, customers().astype({"annual_income": str}), RELATIONS)
+    assert list(alerts["rule_ids"]) == [["L01"]]
+    assert alerts.loc[0, "created_at"] == pd.Timestamp("2024-03-05T10:00:00+08:00")
