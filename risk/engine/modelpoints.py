@@ -88,8 +88,10 @@ def _field_rules(points: ModelPoints, problems: list) -> None:
         problems.append((ids[i], "age_at_entry", f"= {age[i]} is impossible (0-{MAX_AGE})"))
     for i in np.flatnonzero(term <= 0):
         problems.append((ids[i], "policy_term", f"= {term[i]} must be at least one year"))
-    for i in np.flatnonzero((term > 0) & (dur >= 12 * term)):
-        problems.append((ids[i], "duration_mth", f"= {dur[i]} is at or past the term of {term[i]} years (matured)"))
+    # duration == 12 * term is a policy maturing at the valuation date (lifelib BasicTerm_ME has
+    # such points: they mature in month 0 and carry no other cash flow); beyond it is an error.
+    for i in np.flatnonzero((term > 0) & (dur > 12 * term)):
+        problems.append((ids[i], "duration_mth", f"= {dur[i]} is past the term of {term[i]} years (already matured)"))
     for i in np.flatnonzero(~np.isin(points.sex, SEXES)):
         problems.append((ids[i], "sex", f"= {points.sex[i]!r} is not one of {', '.join(SEXES)}"))
 

@@ -137,3 +137,31 @@ def test_numba_equals_numpy_on_basiclife(basiclife_result):
     reference = project(points, load_basis("basiclife"), engine="numpy")
     for name, values in reference.pv.items():
         np.testing.assert_allclose(basiclife_result.pv[name], values, rtol=1e-12, err_msg=name)
+
+
+@pytest.fixture(scope="module")
+def lifelib_in_force_run():
+    """lifelib's BasicTerm_ME: the same assumptions on a book with policies in force
+    (duration_mth > 0), written at the valuation date (0) and future new business (< 0)."""
+    mx = pytest.importorskip("modelx")
+    model = mx.read_model(str(lifelib_model_path().parent / "BasicTerm_ME"))
+    try:
+        projection = model.Projection
+        yield {
+            "model_points": projection.model_point_table.copy(),
+            "premium_pp": np.asarray(projection.premium_pp(), dtype=float),  # from its premium table
+            "pv_net_cf": np.asarray(projection.pv_net_cf(), dtype=float),
+        }
+    finally:
+        model.close()
+
+
+def test_in_force_and_future_business_match_lifelib_basicterm_me(lifelib_in_force_run):
+    frame = lifelib_in_force_run["model_points"].reset_index().rename(columns={"policy_id": "point_id"})
+    frame["premium_pp"] = lifelib_in_force_run["premium_pp"]  # ME reads premiums from a table
+    points = model_points_from_frame(frame)
+    assert (points.duration_mth < 0).any() and (points.duration_mth > 0).any() and (points.duration_mth == 0).any()
+    result = project(points, load_basis("basiclife"))
+    expected = lifelib_in_force_run["pv_net_cf"]
+    assert result.pv["pv_net_cf"].sum() == pytest.approx(expected.sum(), rel=1e-9)
+    np.testing.assert_allclose(result.pv["pv_net_cf"][0], expected, rtol=1e-9, atol=1e-5)

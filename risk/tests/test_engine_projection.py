@@ -164,8 +164,10 @@ def test_bad_input_is_refused_whole_naming_point_and_field():
     good = frame.iloc[[0, 4]]
     with pytest.raises(ModelPointError, match=r"point 5: policy_term = 30: age 90 \+ term runs past table CL1"):
         project(model_points_from_frame(good), CROSS)
-    with pytest.raises(ModelPointError, match="point 1: duration_mth = 120 is at or past the term"):
-        points(duration_mth=[120])
+    with pytest.raises(ModelPointError, match="point 1: duration_mth = 121 is past the term"):
+        points(duration_mth=[121])
+    maturing_now = project(points(duration_mth=[120], premium_pp=[10.0]), CROSS)
+    assert maturing_now.cashflows["pols_maturity"][0, 0] == 1.0 and maturing_now.pv["pv_net_cf"][0, 0] == 0.0
     with pytest.raises(ModelPointError, match="point_id is used twice"):
         points(point_id=[1, 1], **{k: v * 2 for k, v in book().drop(columns="point_id").to_dict("list").items()})
     with pytest.raises(ModelPointError, match="age_at_entry = '4x' is not a whole number"):
