@@ -62,9 +62,6 @@ class Planter:
             self.relations.append({"customer_ref": ref, "related_ref": s, "relation": "spouse"})
         return ref
 
-    def spouse_of(self, ref: str) -> str:
-        return next(r["related_ref"] for r in reversed(self.relations) if r["customer_ref"] == ref)
-
     def policy(self, typ: str, holder: str, freq: str, premium: float, issue: int, product: str = "WL01") -> str:
         ref = self._ref("Q", typ)
         self.policies.append(
