@@ -308,6 +308,22 @@ def test_real_time_scoring_matches_the_batch_rules():
         score_transaction(hist, txn("premium", "2024-04-05", 1_000, pol="NOPE"))
 
 
+def test_real_time_feed_remembers_what_it_scored():
+    """Three structured cash payments arriving one by one: the third sees the first two."""
+    hist = prepare_history(pd.DataFrame(monthly(2)), pd.DataFrame([policy()]), customers(), RELATIONS)
+    feed = [txn("premium", f"2024-03-0{d}", 45_000, "cash", payer="NEWCOMER", account="AN") for d in (1, 3, 5)]
+    first = score_transaction(hist, feed[0], remember=True)
+    assert first is not None and first["rule_ids"] == ["L06"]  # a payer not on file
+    assert score_transaction(hist, feed[1], remember=True) is None  # same payer, no new rule yet
+    third = score_transaction(hist, feed[2], remember=True)
+    assert third is not None and "L01" in third["rule_ids"]
+    assert {t["txn_ref"] for t in feed} <= set(third["txn_refs"])
+    # without remembering, the same third payment alone is not structuring
+    fresh = prepare_history(pd.DataFrame(monthly(2)), pd.DataFrame([policy()]), customers(), RELATIONS)
+    alone = score_transaction(fresh, feed[2])
+    assert alone is None or "L01" not in alone["rule_ids"]
+
+
 def test_large_value_report_candidates_follow_pboc_thresholds():
     txns = pd.DataFrame(
         [

@@ -54,7 +54,7 @@ from .alerts import (
     hits_frame,
 )
 from .book import Book, prepare_book
-from .realtime import MonitoringHistory, prepare_history, score_transaction
+from .realtime import MonitoringHistory, prepare_history, record_transaction, score_transaction
 from .reports import large_value_reports
 from .rules import STATE_RULES, TRANSACTION_RULES, Hits
 
@@ -71,6 +71,7 @@ __all__ = [
     "monitor",
     "prepare_book",
     "prepare_history",
+    "record_transaction",
     "rule_hits",
     "score_transaction",
 ]

@@ -20,6 +20,8 @@ from .alerts import build_alerts
 from .book import KIND, METHOD, Book, local_seconds, prepare_book
 from .rules import TRANSACTION_RULES, Hits, l10_linked_policies, l12_opaque_ownership, l13_screening
 
+RECENT_FIELDS = ("txn_ref", "pol", "kind", "t", "amount", "method", "payer", "payee", "account", "country")
+
 
 def _index_rows(codes: np.ndarray) -> dict[int, np.ndarray]:
     order = np.argsort(codes, kind="stable")
@@ -38,8 +40,11 @@ class MonitoringHistory:
     by_payer: dict[int, np.ndarray]
     by_holder: dict[int, np.ndarray]
     state: dict[int, list[tuple[str, float, str, bool]]] = field(default_factory=dict)
-    unknown_party: int = 0
-    unknown_account: int = 0
+    # Transactions recorded in real time since the history was prepared (see record_transaction).
+    recent: dict[str, list] = field(default_factory=lambda: {name: [] for name in RECENT_FIELDS})
+    recent_by_policy: dict[int, list[int]] = field(default_factory=dict)
+    recent_by_payer: dict[int, list[int]] = field(default_factory=dict)
+    recent_by_holder: dict[int, list[int]] = field(default_factory=dict)
 
 
 def prepare_history(
@@ -65,7 +70,6 @@ def prepare_history(
     )
     # Two reserved party codes for payers/payees never seen before (one each), so the rules
     # see a valid, distinct, unrelated party.
-    k = len(book.parties)
     book.party_natural = np.concatenate([book.party_natural, [True, True]])
     book.party_income = np.concatenate([book.party_income, [np.nan, np.nan]])
     book.party_links = {key: np.concatenate([v, [-1, -1]]) for key, v in book.party_links.items()}
@@ -81,8 +85,6 @@ def prepare_history(
         by_payer=_index_rows(book.payer),
         by_holder=_index_rows(holder_rows),
         state=state,
-        unknown_party=k,
-        unknown_account=len(book.accounts) + 1,
     )
 
 
@@ -98,28 +100,76 @@ def _field(new_txn, name, default=None):
 
 
 def _party_code(history: MonitoringHistory, ref, slot: int) -> int:
+    """Code of a known party, or one of the two reserved codes at the end of the party
+    arrays for a payer/payee never seen before."""
     if ref is None or ref == "":
         return -1
     loc = history.book.parties.index.get_indexer([ref])[0]
-    return int(loc) if loc >= 0 else history.unknown_party + slot
+    return int(loc) if loc >= 0 else len(history.book.parties) + slot
 
 
-def score_transaction(history: MonitoringHistory | dict, new_txn) -> dict | None:
-    """Score ONE new transaction (a dict or a row with the transactions columns) against the
-    prepared history (``prepare_history``'s result, or a dict of its arguments). Returns the
-    alert (same fields as a row of ``monitor``'s frame) for the episode the new transaction
-    triggers, or None when it triggers no rule."""
-    if not isinstance(history, MonitoringHistory):
-        # Raw frames (a dict of prepare_history's arguments) work but rebuild the state on
-        # every call: prepare once and keep the MonitoringHistory for real-time use.
-        history = prepare_history(**history)
-    book, params = history.book, history.params
+def _encode(history: MonitoringHistory, new_txn) -> dict:
+    """One transaction as the Book's integer fields (a one-element array per field)."""
+    book = history.book
     pol_ref = _field(new_txn, "policy_ref")
     pol = book.policies.index.get_indexer([pol_ref])[0]
     if pol < 0:
         raise ValueError(f"policy_ref: {pol_ref!r} is not a known policy")
-    payer = _party_code(history, _field(new_txn, "payer_ref"), 0)
-    payee = _party_code(history, _field(new_txn, "payee_ref"), 1)
+    account_ref = _field(new_txn, "account_ref")
+    account = -1
+    if account_ref:
+        loc = book.accounts.index.get_indexer([account_ref])[0]
+        account = int(loc) if loc >= 0 else len(book.accounts) + 1
+    return {
+        "txn_ref": np.array([_field(new_txn, "txn_ref")], dtype=object),
+        "pol": np.array([pol]),
+        "kind": np.array([KIND.get(_field(new_txn, "kind"), -1)]),
+        "t": local_seconds([_field(new_txn, "timestamp")]),
+        "amount": np.array([float(_field(new_txn, "amount", 0.0))]),
+        "method": np.array([METHOD.get(_field(new_txn, "method"), METHOD["none"])]),
+        "payer": np.array([_party_code(history, _field(new_txn, "payer_ref"), 0)]),
+        "payee": np.array([_party_code(history, _field(new_txn, "payee_ref"), 1)]),
+        "account": np.array([account]),
+        "country": np.array([str(_field(new_txn, "counterparty_country", "")).upper()], dtype=object),
+    }
+
+
+def _new_party(history: MonitoringHistory, ref) -> None:
+    """Give a party first seen in real time its own code, keeping the two reserved codes last."""
+    book = history.book
+    if not ref or book.parties.index.get_indexer([ref])[0] >= 0:
+        return
+    book.parties.index = book.parties.index.append(pd.Index([ref]))
+    at = len(book.party_natural) - 2
+    book.party_natural = np.insert(book.party_natural, at, True)
+    book.party_income = np.insert(book.party_income, at, np.nan)
+    book.party_links = {k: np.insert(v, at, -1) for k, v in book.party_links.items()}
+
+
+def record_transaction(history: MonitoringHistory, new_txn) -> None:
+    """Add a scored transaction to the history, so the next ones see it (three structured
+    payments arriving one by one). Appends to a small overlay instead of the million-row
+    arrays; ``prepare_history`` again (e.g. nightly) folds the overlay in. Recording mutates
+    the history: one writer at a time (scoring alone is read-only and thread-safe)."""
+    book = history.book
+    for name in ("payer_ref", "payee_ref"):
+        _new_party(history, _field(new_txn, name))
+    account_ref = _field(new_txn, "account_ref")
+    if account_ref and book.accounts.index.get_indexer([account_ref])[0] < 0:
+        book.accounts.index = book.accounts.index.append(pd.Index([account_ref]))
+    row = _encode(history, new_txn)
+    n = len(history.recent["t"])
+    for name, value in row.items():
+        history.recent[name].append(value[0])
+    pol = int(row["pol"][0])
+    history.recent_by_policy.setdefault(pol, []).append(n)
+    history.recent_by_payer.setdefault(int(row["payer"][0]), []).append(n)
+    history.recent_by_holder.setdefault(int(book.pol_holder[pol]), []).append(n)
+
+
+def _slice(history: MonitoringHistory, pol: int, payer: int) -> Book:
+    """The history rows (and recorded real-time rows) a new transaction can interact with."""
+    book = history.book
     holder = int(book.pol_holder[pol])
     empty = np.zeros(0, dtype=np.int64)
     rows = np.unique(
@@ -132,52 +182,52 @@ def score_transaction(history: MonitoringHistory | dict, new_txn) -> dict | None
         )
     )
     sub = book.subset(rows)
-    account_ref = _field(new_txn, "account_ref")
-    account = -1
-    if account_ref:
-        loc = book.accounts.index.get_indexer([account_ref])[0]
-        account = int(loc) if loc >= 0 else history.unknown_account
-    kind = KIND.get(_field(new_txn, "kind"), -1)
-    t = int(local_seconds([_field(new_txn, "timestamp")])[0])
-    new_values = {
-        "txn_ref": np.array([_field(new_txn, "txn_ref")], dtype=object),
-        "pol": np.array([pol]),
-        "kind": np.array([kind]),
-        "t": np.array([t]),
-        "amount": np.array([float(_field(new_txn, "amount", 0.0))]),
-        "method": np.array([METHOD.get(_field(new_txn, "method"), METHOD["none"])]),
-        "payer": np.array([payer]),
-        "payee": np.array([payee]),
-        "account": np.array([account]),
-        "country": np.array([str(_field(new_txn, "counterparty_country", "")).upper()], dtype=object),
-    }
+    recent = sorted(
+        set(history.recent_by_policy.get(pol, ()))
+        | set(history.recent_by_payer.get(payer, ()) if payer >= 0 else ())
+        | set(history.recent_by_holder.get(holder, ()))
+    )
+    if recent:
+        for name, values in history.recent.items():
+            extra = np.array([values[i] for i in recent], dtype=getattr(sub, name).dtype)
+            setattr(sub, name, np.concatenate([getattr(sub, name), extra]))
+    return sub
+
+
+def score_transaction(history: MonitoringHistory | dict, new_txn, remember: bool = False) -> dict | None:
+    """Score ONE new transaction (a dict or a row with the transactions columns) against the
+    prepared history (``prepare_history``'s result, or a dict of its arguments). Returns the
+    alert (same fields as a row of ``monitor``'s frame) for the episode the new transaction
+    triggers, or None when it triggers no rule. ``remember=True`` records it afterwards
+    (``record_transaction``), as a live feed should."""
+    if not isinstance(history, MonitoringHistory):
+        # Raw frames (a dict of prepare_history's arguments) work but rebuild the state on
+        # every call: prepare once and keep the MonitoringHistory for real-time use.
+        history = prepare_history(**history)
+    book, params = history.book, history.params
+    new_values = _encode(history, new_txn)
+    pol, payer = int(new_values["pol"][0]), int(new_values["payer"][0])
+    sub = _slice(history, pol, payer)
+    new_row = len(sub.t)
     for name, value in new_values.items():
         setattr(sub, name, np.concatenate([getattr(sub, name), value]))
-    new_row = len(rows)
 
     hits = [rule(sub, params) for rule in TRANSACTION_RULES]
     fired = [h for h in hits if (h.rows == new_row).any()]
     # State of the policy (L10, L12, L13) and a listed payer attach to the new transaction.
     state = list(history.state.get(pol, ()))
-    if (
-        payer >= 0
-        and not book.party_hit.empty
-        and payer in book.party_hit.index
-        and "payer" in params.rules["L13"]["roles"]
-    ):
+    l13 = params.rules["L13"]
+    if payer >= 0 and "payer" in l13["roles"] and not book.party_hit.empty and payer in book.party_hit.index:
         h = book.party_hit.loc[payer]
-        if float(h["score"]) >= params.rules["L13"]["min_hit_score"]:
-            fact = (
-                f"payer {_field(new_txn, 'payer_ref')} matches list entry {h['entry_id']} score {float(h['score']):.2f}"
-            )
-            state.append(("L13", params.rules["L13"].weight, fact, bool(h["confirmed"])))
-    if not fired and not state:
-        return None
-    for rule_id, weight, fact, confirmed in state:
-        hits.append(Hits.make(rule_id, sub, [new_row], weight, [fact], pols=[pol], confirmed=[confirmed]))
-    alerts = build_alerts(sub, params, hits)
-    new_ref = new_values["txn_ref"][0]
-    for alert in alerts.to_dict("records"):
-        if new_ref in alert["txn_refs"]:
-            return alert
-    return None
+        if float(h["score"]) >= l13["min_hit_score"]:
+            fact = f"payer {_field(new_txn, 'payer_ref')} matches list entry {h['entry_id']} score {h['score']:.2f}"
+            state.append(("L13", l13.weight, fact, bool(h["confirmed"])))
+    alert = None
+    if fired or state:
+        for rule_id, weight, fact, confirmed in state:
+            hits.append(Hits.make(rule_id, sub, [new_row], weight, [fact], pols=[pol], confirmed=[confirmed]))
+        new_ref = new_values["txn_ref"][0]
+        alert = next((a for a in build_alerts(sub, params, hits).to_dict("records") if new_ref in a["txn_refs"]), None)
+    if remember:
+        record_transaction(history, new_txn)
+    return alert
