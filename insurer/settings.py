@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "insurer.approvals",
     "customers",
     "risk",
+    "compliance",
 ]
 
 MIDDLEWARE = [
