@@ -17,6 +17,7 @@ every timed repeat so the spread is visible).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import statistics
@@ -144,42 +145,19 @@ def synthetic_book(n: int, seed: int = 20261128) -> ModelPoints:
     return model_points_from_frame(frame)
 
 
+# An illustrative government spot curve (1.4% at one year rising to 2.2% at twenty), the
+# shape of China's curve in 2025-26; only the workload's realism depends on it, not its speed.
+ILLUSTRATIVE_GOVERNMENT_CURVE = {year: 0.014 + 0.0004 * year for year in range(1, 21)}
+
+
 def sixteen_scenarios(years: int = W2_MONTHS // 12) -> ScenarioSet:
-    """Base plus 15 simple shocks (multipliers, additions, rate shifts) built through the contract.
-    Stand-ins for the C-ROSS shock set, which another module builds."""
-    base_rate = np.full(years, 0.025)
-    shocks = [  # name, mortality x, mortality +, lapse x, lapse floor, rate shift, expense x, inflation +
-        ("base", 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0),
-        ("mortality_up_10", 1.1, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0),
-        ("mortality_up_20", 1.2, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0),
-        ("longevity_down_10", 0.9, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0),
-        ("catastrophe", 1.0, 0.0018, 1.0, 0.0, 0.0, 1.0, 0.0),
-        ("lapse_up_50", 1.0, 0.0, 1.5, 0.0, 0.0, 1.0, 0.0),
-        ("lapse_down_50", 1.0, 0.0, 0.5, 0.0, 0.0, 1.0, 0.0),
-        ("mass_lapse_floor", 1.0, 0.0, 1.0, 0.3, 0.0, 1.0, 0.0),
-        ("rates_up_50bp", 1.0, 0.0, 1.0, 0.0, 0.005, 1.0, 0.0),
-        ("rates_down_50bp", 1.0, 0.0, 1.0, 0.0, -0.005, 1.0, 0.0),
-        ("rates_up_100bp", 1.0, 0.0, 1.0, 0.0, 0.01, 1.0, 0.0),
-        ("rates_down_100bp", 1.0, 0.0, 1.0, 0.0, -0.01, 1.0, 0.0),
-        ("expense_up_10", 1.0, 0.0, 1.0, 0.0, 0.0, 1.1, 0.0),
-        ("inflation_up_1pt", 1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.01),
-        ("stress_combined", 1.1, 0.0, 1.3, 0.0, -0.005, 1.1, 0.005),
-        ("mortality_down_lapse_up", 0.95, 0.0, 1.2, 0.0, 0.0, 1.0, 0.0),
-    ]
-    ones = np.ones(years)
-    first_year = np.r_[1.0, np.zeros(years - 1)]
-    return ScenarioSet(
-        names=tuple(s[0] for s in shocks),
-        spot_rates=np.vstack([base_rate + s[5] for s in shocks]),
-        mortality_mult=np.vstack([ones * s[1] for s in shocks]),
-        mortality_add=np.vstack([first_year * s[2] for s in shocks]),  # a one-year catastrophe
-        lapse_mult=np.vstack([ones * s[3] for s in shocks]),
-        lapse_floor=np.vstack([first_year * s[4] for s in shocks]),  # a one-year mass lapse
-        expense_mult=np.array([s[6] for s in shocks]),
-        inflation_add=np.array([s[7] for s in shocks]),
-        new_business_mult=np.ones(len(shocks)),
-        sources={"base": "bench stand-in: flat 2.5%, cross_default basis"},
-    )
+    """The C-ROSS standard set (risk.engine.shocks): base, the 12 Rule 5 shocks, rate up and
+    down, and stress scenario 3, on the C-ROSS base curve built from the illustrative curve."""
+    from risk.engine.cross_curve import cross_base_curve
+    from risk.engine.shocks import cross_standard_scenarios, load_shock_table
+
+    curve = cross_base_curve(ILLUSTRATIVE_GOVERNMENT_CURVE, years)
+    return cross_standard_scenarios(load_shock_table("cross", dt.date(2026, 11, 28)), curve).scenarios
 
 
 def w2_cross() -> dict:

@@ -109,3 +109,24 @@ def table(results: dict) -> None:
             )
         else:
             print(f"\nimport transactions.csv: NOT MEASURED: {imp.get('error')}")
+    other = {k: v for k, v in b.items() if k.startswith(("ledger.", "actuarial.", "aml."))}
+    if other:
+        print(f"\n{'engines and ledger':34} {'figure':>40}  pass  budget")
+        for name, e in other.items():
+            print(f"{name:34} {_headline(e):>40}  {'yes' if e.get('pass') else 'NO ':3}  {e.get('budget', '')}")
+
+
+def _headline(e: dict) -> str:
+    """The one figure each engine/ledger benchmark is judged by."""
+    if "error" in e:
+        return f"ERROR {e['error']}"[:40]
+    ratio = (e.get("figures") or {}).get("speed_ratio")
+    if ratio:
+        return f"{ratio:,.0f}x lifelib, {e['seconds'] * 1000:.1f} ms"
+    for key, fmt in (("events_per_s", "{:,.0f} events/s"), ("policy_months_per_s", "{:,.0f} policy-months/s"),
+                     ("names_per_s", "{:,.0f} names/s"), ("transactions_per_s", "{:,.0f} txns/s"),
+                     ("p99_ms", "p99 {:.1f} ms")):  # fmt: skip
+        if key in e:
+            head = fmt.format(e[key])
+            return head + (f" in {e['seconds']:.2f} s" if "seconds" in e and key != "p99_ms" else "")
+    return f"{e['seconds']:.2f} s" if "seconds" in e else ""

@@ -9,7 +9,9 @@ holds that size, serves the app with gunicorn on a free loopback port, then meas
 - ``web.*`` / ``api.*``: latency under 10 concurrent keep-alive clients (budget p95 ≤ 200 ms);
 - ``queries.*``: SQL queries per page at two page sizes and two data sizes (must not vary);
 - ``import.transactions``: transactions.csv (≥ 300,000 rows) through the real importer into
-  a fresh database (budget ≥ 20,000 rows/s).
+  a fresh database (budget ≥ 20,000 rows/s);
+- ``ledger.*``: bench/ledger.py (audit ledger append and verify, issue 3);
+- ``actuarial.*``: bench/actuarial.py (W1 lifelib parity and speed ratio, W2 C-ROSS run, issue 4).
 
 Writes bench/results.json and prints a table. A missed budget is recorded, not an error:
 the exit code is non-zero only when the harness itself fails (or with --strict).
@@ -32,7 +34,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import ledger, load, pg, report
+from bench import actuarial, ledger, load, pg, report
 from bench.pg import ROOT, Database, HarnessError
 from bench.server import HOST, Gunicorn, login
 
@@ -342,6 +344,8 @@ def main(argv=None) -> int:
             query_envs[f"{args.import_size} (imported)"] = (import_env, tok2.get("token"))
     benchmarks.update(run_queries(query_envs, token, args))
     benchmarks.update(ledger.run(db, redis, VAR, lambda name: selected(name, args.only)))
+    # The actuarial engine (issue 4): no database; lifelib runs in this process for W1.
+    benchmarks.update(actuarial.run(lambda name: selected(name, args.only)))
     results["benchmarks"] = benchmarks
     report.write(args.output, results, args.only)
     report.table(results)
