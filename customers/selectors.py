@@ -57,6 +57,20 @@ def policies_for(user) -> QuerySet[Policy]:
     )  # fmt: skip
 
 
+def attach_beneficiary_refs(policies: list[Policy]) -> None:
+    """Give each policy ``beneficiary_refs`` (customer refs in order) with one flat query."""
+    refs: dict[int, list[str]] = {p.pk: [] for p in policies}
+    rows = (
+        PolicyBeneficiary.objects.filter(policy_id__in=list(refs))
+        .order_by("policy_id", "position")
+        .values_list("policy_id", "customer__customer_ref")
+    )
+    for policy_id, customer_ref in rows:
+        refs[policy_id].append(customer_ref)
+    for policy in policies:
+        policy.beneficiary_refs = refs[policy.pk]
+
+
 def transactions_for(user) -> QuerySet[PolicyTransaction]:
     return restrict(PolicyTransaction.objects.select_related("policy", "payer", "payee"), user)
 

@@ -93,7 +93,10 @@ class PolicySerializer(FastRepresentation, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_beneficiary_refs(self, policy: Policy) -> list[str]:
-        # Reads the prefetched links (policies_for prefetches them): no query per row.
+        # List pages attach the refs (selectors.attach_beneficiary_refs); a detail reads the
+        # links policies_for prefetches. No query per row either way.
+        if hasattr(policy, "beneficiary_refs"):
+            return policy.beneficiary_refs
         links = sorted(policy.beneficiary_links.all(), key=lambda link: link.position)
         return [link.customer.customer_ref for link in links]
 
