@@ -45,6 +45,8 @@ class MonitoringHistory:
     recent_by_policy: dict[int, list[int]] = field(default_factory=dict)
     recent_by_payer: dict[int, list[int]] = field(default_factory=dict)
     recent_by_holder: dict[int, list[int]] = field(default_factory=dict)
+    extra_parties: dict[str, int] = field(default_factory=dict)
+    extra_accounts: dict[str, int] = field(default_factory=dict)
 
 
 def prepare_history(
@@ -100,12 +102,21 @@ def _field(new_txn, name, default=None):
 
 
 def _party_code(history: MonitoringHistory, ref, slot: int) -> int:
-    """Code of a known party, or one of the two reserved codes at the end of the party
-    arrays for a payer/payee never seen before."""
+    """Code of a known party (history, or recorded since), or one of the two reserved codes
+    at the end of the party arrays for a payer/payee never seen before.
+
+    Party arrays: [history parties][parties recorded since][2 reserved]. Parties recorded in
+    real time live in a dict, not in the pandas Index: appending to a 100k-entry Index makes
+    the next lookup rebuild its hash table (tens of milliseconds)."""
     if ref is None or ref == "":
         return -1
     loc = history.book.parties.index.get_indexer([ref])[0]
-    return int(loc) if loc >= 0 else len(history.book.parties) + slot
+    if loc >= 0:
+        return int(loc)
+    extra = history.extra_parties.get(ref)
+    if extra is not None:
+        return extra
+    return len(history.book.party_natural) - 2 + slot
 
 
 def _encode(history: MonitoringHistory, new_txn) -> dict:
@@ -119,7 +130,8 @@ def _encode(history: MonitoringHistory, new_txn) -> dict:
     account = -1
     if account_ref:
         loc = book.accounts.index.get_indexer([account_ref])[0]
-        account = int(loc) if loc >= 0 else len(book.accounts) + 1
+        # an account first seen now: a code no history account has (recorded ones get their own)
+        account = int(loc) if loc >= 0 else history.extra_accounts.get(account_ref, len(book.accounts))
     return {
         "txn_ref": np.array([_field(new_txn, "txn_ref")], dtype=object),
         "pol": np.array([pol]),
@@ -137,10 +149,10 @@ def _encode(history: MonitoringHistory, new_txn) -> dict:
 def _new_party(history: MonitoringHistory, ref) -> None:
     """Give a party first seen in real time its own code, keeping the two reserved codes last."""
     book = history.book
-    if not ref or book.parties.index.get_indexer([ref])[0] >= 0:
+    if not ref or ref in history.extra_parties or book.parties.index.get_indexer([ref])[0] >= 0:
         return
-    book.parties.index = book.parties.index.append(pd.Index([ref]))
     at = len(book.party_natural) - 2
+    history.extra_parties[ref] = at
     book.party_natural = np.insert(book.party_natural, at, True)
     book.party_income = np.insert(book.party_income, at, np.nan)
     book.party_links = {k: np.insert(v, at, -1) for k, v in book.party_links.items()}
@@ -155,8 +167,9 @@ def record_transaction(history: MonitoringHistory, new_txn) -> None:
     for name in ("payer_ref", "payee_ref"):
         _new_party(history, _field(new_txn, name))
     account_ref = _field(new_txn, "account_ref")
-    if account_ref and book.accounts.index.get_indexer([account_ref])[0] < 0:
-        book.accounts.index = book.accounts.index.append(pd.Index([account_ref]))
+    known = account_ref and book.accounts.index.get_indexer([account_ref])[0] >= 0
+    if account_ref and not known and account_ref not in history.extra_accounts:
+        history.extra_accounts[account_ref] = len(book.accounts) + 1 + len(history.extra_accounts)
     row = _encode(history, new_txn)
     n = len(history.recent["t"])
     for name, value in row.items():
