@@ -11,7 +11,9 @@ holds that size, serves the app with gunicorn on a free loopback port, then meas
 - ``import.transactions``: transactions.csv (≥ 300,000 rows) through the real importer into
   a fresh database (budget ≥ 20,000 rows/s);
 - ``ledger.*``: bench/ledger.py (audit ledger append and verify, issue 3);
-- ``actuarial.*``: bench/actuarial.py (W1 lifelib parity and speed ratio, W2 C-ROSS run, issue 4).
+- ``actuarial.*``: bench/actuarial.py (W1 lifelib parity and speed ratio, W2 C-ROSS run, issue 4);
+- ``aml.*``: bench/aml.py (batch monitoring of 1,000,000 transactions, screening 10,000 names
+  against 100,000 entries, real-time scoring in process, issue 5).
 
 Writes bench/results.json and prints a table. A missed budget is recorded, not an error:
 the exit code is non-zero only when the harness itself fails (or with --strict).
@@ -34,7 +36,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import actuarial, ledger, load, pg, report
+from bench import actuarial, aml, ledger, load, pg, report
 from bench.pg import ROOT, Database, HarnessError
 from bench.server import HOST, Gunicorn, login
 
@@ -346,6 +348,8 @@ def main(argv=None) -> int:
     benchmarks.update(ledger.run(db, redis, VAR, lambda name: selected(name, args.only)))
     # The actuarial engine (issue 4): no database; lifelib runs in this process for W1.
     benchmarks.update(actuarial.run(lambda name: selected(name, args.only)))
+    # The AML engine (issue 5): batch monitoring, name screening, real-time scoring in process.
+    benchmarks.update(aml.run(lambda name: selected(name, args.only)))
     results["benchmarks"] = benchmarks
     report.write(args.output, results, args.only)
     report.table(results)
