@@ -14,28 +14,30 @@ floating-point rounding of the order of 1e-12 relative).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-import numpy as np
-import pandas as pd
 from django import forms
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from insurer.jobs import registry
-from risk import runs
-from risk.engine.bases import basis_names, load_basis
-from risk.engine.modelpoints import model_points_from_frame
-from risk.engine.projection import project
-from risk.engine.shocks import load_shock_table
-from risk.engine.solvency import cross_interest_rate_risk, cross_life_insurance_risk
+
+# The engine (numpy, pandas, numba) is imported inside the functions that run a chunk: this
+# module is imported when the app starts, by every web, worker and command process.
+BASES_DIR = Path(__file__).resolve().parent / "engine" / "bases"
+
+
+def _basis_choices() -> list[tuple[str, str]]:
+    return [(p.parent.name, p.parent.name) for p in sorted(BASES_DIR.glob("*/basis.json"))]
+
 
 VALUED_KINDS = ("term",)
 ENGINE_VERSION = "1.0"
 
 
 class ValuationForm(forms.Form):
-    basis = forms.ChoiceField(label=_("Basis"), choices=[(n, n) for n in basis_names()], initial="cross_default")
+    basis = forms.ChoiceField(label=_("Basis"), choices=_basis_choices, initial="cross_default")
     scenarios = forms.ChoiceField(
         label=_("Scenarios"),
         choices=[("base", _("Base only")), ("cross", _("C-ROSS standard set (16)")), ("stress", _("Stress tests"))],
@@ -67,7 +69,7 @@ def _months_between(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
 
 
-def model_point_frame(policies: list[dict], valuation_date: dt.date) -> tuple[pd.DataFrame, dict[str, int]]:
+def model_point_frame(policies: list[dict], valuation_date: dt.date):
     """Seriatim model points (interchange.md model_points.csv columns, plus product_code) and
     the count of policies not valued, by reason."""
     rows, skipped = [], {}
@@ -90,6 +92,8 @@ def model_point_frame(policies: list[dict], valuation_date: dt.date) -> tuple[pd
             "duration_mth": str(_months_between(p["issue_date"], valuation_date)),
             "premium_pp": str(p["annual_premium"] / 12),
         })  # fmt: skip
+    import pandas as pd
+
     return pd.DataFrame(rows), skipped
 
 
@@ -100,6 +104,11 @@ FIELDS = (
 
 
 def run_chunk(parameters: dict, spec: dict) -> dict:
+    from risk import runs
+    from risk.engine.bases import load_basis
+    from risk.engine.modelpoints import model_points_from_frame
+    from risk.engine.projection import project
+
     valuation_date = dt.date.fromisoformat(parameters["valuation_date"])
     policies = list(_in_force(valuation_date).filter(id__gte=spec["first_id"], id__lte=spec["last_id"]).values(*FIELDS))
     frame, skipped = model_point_frame(policies, valuation_date)
@@ -149,6 +158,11 @@ def reduce(parameters: dict, results: list[dict]) -> dict:
             _add(summary["by_product"].setdefault(product, {}), values)
         _add_series(summary["cashflows"], r["cashflows"])
     if parameters["scenarios"] == "cross" and summary["totals"]:
+        import numpy as np
+
+        from risk.engine.shocks import load_shock_table
+        from risk.engine.solvency import cross_interest_rate_risk, cross_life_insurance_risk
+
         table = load_shock_table("cross", dt.date.fromisoformat(parameters["valuation_date"]))
         bel = {name: np.array([values["bel"]]) for name, values in summary["totals"].items()}
         life = cross_life_insurance_risk(bel, table)

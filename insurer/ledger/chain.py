@@ -33,9 +33,11 @@ def timestamp_text(value: dt.datetime) -> str:
 
 
 def canonical(row: Sequence) -> bytes:
-    """``row`` holds the HASHED_FIELDS values in order (recorded_at as a datetime)."""
+    """``row`` holds the HASHED_FIELDS values in order (recorded_at as a datetime, or already
+    as timestamp_text gives it: the verifier has the database format it)."""
     values = list(row)
-    values[1] = timestamp_text(values[1])
+    if not isinstance(values[1], str):
+        values[1] = timestamp_text(values[1])
     return json.dumps(values, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
