@@ -17,14 +17,13 @@ from django.conf import settings
 from django.db import connection
 
 TRANSACTIONS_SQL = """
-SELECT t.txn_ref, p.policy_ref, t.kind, t.timestamp, t.amount, t.method, payer.customer_ref AS payer_ref,
-       payee.customer_ref AS payee_ref, t.account_ref, t.counterparty_country
+SELECT t.id AS row_id, t.txn_ref, p.policy_ref, t.kind, t.timestamp, t.amount, t.method,
+       payer.customer_ref AS payer_ref, payee.customer_ref AS payee_ref, t.account_ref, t.counterparty_country
 FROM customers_policytransaction t
 JOIN customers_policy p ON p.id = t.policy_id
 LEFT JOIN customers_customer payer ON payer.id = t.payer_id
 LEFT JOIN customers_customer payee ON payee.id = t.payee_id
-ORDER BY t.id
-"""
+"""  # no ORDER BY: sorting 3M joined rows cost the database 6 s; they are put in id order below
 POLICIES_SQL = """
 SELECT p.policy_ref, holder.customer_ref AS policyholder_ref, insured.customer_ref AS insured_ref, p.issue_date,
        p.annual_premium, p.payment_frequency, pr.product_code, pr.kind AS product_kind,
@@ -57,7 +56,7 @@ def _frame(sql: str) -> pd.DataFrame:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             buffer = io.StringIO()
-            cursor.cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH CSV HEADER", buffer)
+            cursor.cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH CSV HEADER", buffer, size=1 << 20)
             buffer.seek(0)
             return pd.read_csv(buffer, dtype=str, keep_default_na=False)
         cursor.execute(sql)
@@ -75,6 +74,8 @@ def _address_hash(address: str) -> str:
 
 def book_frames() -> dict[str, pd.DataFrame]:
     transactions = _frame(TRANSACTIONS_SQL)
+    transactions["row_id"] = transactions["row_id"].astype("int64")
+    transactions = transactions.sort_values("row_id", kind="stable", ignore_index=True).drop(columns="row_id")
     transactions["amount"] = transactions["amount"].astype(float)
     transactions["timestamp"] = pd.to_datetime(transactions["timestamp"], utc=True, format="ISO8601")
     policies = _frame(POLICIES_SQL)
