@@ -153,11 +153,11 @@ ILLUSTRATIVE_GOVERNMENT_CURVE = {year: 0.014 + 0.0004 * year for year in range(1
 def sixteen_scenarios(years: int = W2_MONTHS // 12) -> ScenarioSet:
     """The C-ROSS standard set (risk.engine.shocks): base, the 12 Rule 5 shocks, rate up and
     down, and stress scenario 3, on the C-ROSS base curve built from the illustrative curve."""
-    from risk.engine.cross_curve import cross_base_curve
-    from risk.engine.shocks import cross_standard_scenarios, load_shock_table
+    from risk.engine.shocks import cross_base_curve_in_force, cross_standard_scenarios, load_shock_table
 
-    curve = cross_base_curve(ILLUSTRATIVE_GOVERNMENT_CURVE, years)
-    return cross_standard_scenarios(load_shock_table("cross", dt.date(2026, 11, 28)), curve).scenarios
+    table = load_shock_table("cross", dt.date(2026, 11, 28))
+    curve = cross_base_curve_in_force(table, ILLUSTRATIVE_GOVERNMENT_CURVE, years)
+    return cross_standard_scenarios(table, curve).scenarios
 
 
 def w2_cross() -> dict:

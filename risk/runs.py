@@ -13,15 +13,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import yaml
 
 from risk.engine.bases import load_basis
-from risk.engine.cross_curve import cross_base_curve
 from risk.engine.modelpoints import read_model_points_csv
 from risk.engine.projection import ProjectionResult, project
 from risk.engine.scenario_set import ScenarioSet
-from risk.engine.shocks import ShockedScenarios, cross_standard_scenarios, cross_stress_tests, load_shock_table
+from risk.engine.shocks import (
+    ShockedScenarios,
+    cross_base_curve_in_force,
+    cross_standard_scenarios,
+    cross_stress_tests,
+    load_shock_table,
+)
 from risk.engine.solvency import (
     CrossSolvencyResult,
     LifeInsuranceRisk,
@@ -55,11 +59,15 @@ def government_curve(path: Path | str) -> dict[int, float]:
     return points
 
 
-def discount_curve(basis_name: str, government_curve_file: str | None) -> tuple[np.ndarray, str]:
+def discount_curve(
+    basis_name: str, government_curve_file: str | None, on: dt.date | None = None
+) -> tuple[np.ndarray, str]:
     """The annual spot curve to discount on, and what it is: the C-ROSS base curve built from a
-    government curve when one is given, else the basis's own curve."""
+    government curve (with the shock table in force on ``on``) when one is given, else the
+    basis's own curve."""
     if government_curve_file:
-        curve = cross_base_curve(government_curve(government_curve_file), CURVE_YEARS)
+        table = load_shock_table("cross", on or dt.date.today())
+        curve = cross_base_curve_in_force(table, government_curve(government_curve_file), CURVE_YEARS)
         return curve, f"C-ROSS base curve from {Path(government_curve_file).name}"
     return load_basis(basis_name).pricing_spot_curve, f"basis {basis_name} curve"
 
@@ -80,13 +88,10 @@ def run_valuation(*, model_points: str, basis: str, scenarios: str = "base", gov
     except LookupError as exc:
         raise InputError(str(exc)) from None
     points = read_model_points_csv(model_points)
-    curve, label = discount_curve(basis, government_curve_file)
+    curve, label = discount_curve(basis, government_curve_file, on)
     scenario_set, shocked = scenario_set_for(scenarios, curve, on)
     result = project(points, chosen_basis, scenario_set, engine=engine, cashflows=False)
     return Run(result=result, shocked=shocked, curve_label=label)
-
-
-SCENARIO_CHOICES = ("base", "cross", "stress")
 
 
 def scenario_set_for(
@@ -154,7 +159,3 @@ def _capital_spec(path: str) -> dict:
         if required not in spec:
             raise InputError(f"{path}: {required} is required")
     return spec
-
-
-def totals_frame(result: ProjectionResult) -> pd.DataFrame:
-    return result.totals()

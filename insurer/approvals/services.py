@@ -50,7 +50,6 @@ from insurer.notifications.services import notify
 from insurer.roles import BY_CODE
 
 PRC = ZoneInfo("Asia/Shanghai")
-END_OF_DAY = dt.time(23, 59, 59, 999999)
 MAX_DELEGATION_DAYS = 92
 MATRIX_OBJECT = "approvals.authorisationmatrix"
 

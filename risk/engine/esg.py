@@ -32,6 +32,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .curves import monthly_discount_factors
+
 MONTH = 1.0 / 12.0
 
 
@@ -71,8 +73,7 @@ class InitialCurve:
         spot = np.asarray(spot_by_year, dtype=float)
         if spot.ndim != 1 or spot.size == 0 or not np.all(np.isfinite(spot)):
             raise ValueError("spot_by_year must be a 1-D array of finite annual spot rates")
-        t = np.arange(months + 1)
-        return cls((1.0 + spot[np.minimum(t // 12, spot.size - 1)]) ** (-t / 12.0))
+        return cls(monthly_discount_factors(spot, months + 1))
 
     @classmethod
     def from_zero_prices(cls, maturities: np.ndarray, prices: np.ndarray, months: int) -> InitialCurve:

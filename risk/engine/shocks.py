@@ -31,6 +31,7 @@ import yaml
 from .cross_curve import (
     RateStressTable,
     cross_adverse_curve,
+    cross_base_curve,
     maturities_for,
     parallel_shift,
     solvency2_rate_curve,
@@ -391,6 +392,17 @@ def cross_rule5_scenarios(table: ShockTable, base_spot: np.ndarray) -> ShockedSc
         "other_loss": {"other_loss_mult": ones * (1 + n("other_loss_shock"))},
     }
     return ShockedScenarios(ScenarioSet.stack(sets), table.version, factors)
+
+
+def cross_base_curve_in_force(table: ShockTable, government_spot, years: int) -> np.ndarray:
+    """The C-ROSS base curve with the ultimate rate, blend years and spread of ``table`` (the
+    versioned figures with their sources), not the function's defaults."""
+    _require_basis(table, "cross")
+    blend_start, blend_end = table.value("curve_blend_years")
+    return cross_base_curve(
+        government_spot, years, ultimate_rate=table.number("ultimate_rate"), blend_start=int(blend_start),
+        blend_end=int(blend_end), spread=table.number("curve_spread"),
+    )  # fmt: skip
 
 
 def cross_standard_scenarios(table: ShockTable, base_spot: np.ndarray) -> ShockedScenarios:
