@@ -61,12 +61,14 @@ def _fast_password_hashing(settings):
 
 
 # Reference data the migrations load (departments and the incompatible-duties matrix, the
-# clock rules, the first authorisation matrix). Django's flush empties every table after a
-# transactional test, so it is loaded again after each flush, as a fresh database has it.
+# clock rules, the first authorisation matrix, the shipped bases as approved assumption sets).
+# Django's flush empties every table after a transactional test, so it is loaded again after
+# each flush, as a fresh database has it.
 REFERENCE_DATA = [
     ("insurer.access.migrations.0002_matrix_and_departments", "forward"),
     ("insurer.clocks.migrations.0003_time_limit_per_clock", "load"),
     ("insurer.approvals.migrations.0002_seed_matrix_v1", "forward"),
+    ("risk.migrations.0003_shipped_bases", "forward"),
 ]
 
 
