@@ -4,6 +4,9 @@ A :class:`Basis` is a mortality table per sex (with a scaling factor), lapse by 
 acquisition and maintenance expenses with inflation, commission by policy year, the premium
 loading and the curve premiums are priced on. Bases ship as data (``bases/<name>/basis.json``
 plus CSV files, each figure with its source); :func:`risk.engine.bases.load_basis` reads them.
+On the platform a basis is an approved assumption set: its JSON parameters
+(:mod:`risk.engine.basis_schema`) may carry their own mortality tables in ``tables``, which
+take precedence over the loader's tables of the same name.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class Basis:
     mortality_scaling: float = 1.0
     premium_rounding: int = 2  # decimals, as lifelib rounds premium_pp
     sources: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, MortalityTable] = field(default_factory=dict)  # the basis's own tables, by name
 
     def __post_init__(self) -> None:
         if not self.mortality:
@@ -56,13 +60,18 @@ class Basis:
             value = getattr(self, label)
             if not np.isfinite(value) or value < 0:
                 raise ValueError(f"basis {self.name}: {label} must be a non-negative number, got {value!r}")
+        for name, table in self.tables.items():
+            if table.name != name:
+                raise ValueError(f"basis {self.name}: table {name!r} is named {table.name!r} inside")
         for table in self.mortality.values():
-            load_table(table)  # refuse a basis naming a table the loader does not know, now, not mid-run
+            if table not in self.tables:
+                load_table(table)  # refuse a basis naming a table the loader does not know, now, not mid-run
 
     def table_for_sex(self, sex: str) -> MortalityTable:
         if sex not in self.mortality:
             raise ValueError(f"basis {self.name} has no mortality table for sex {sex!r}")
-        return load_table(self.mortality[sex])
+        name = self.mortality[sex]
+        return self.tables[name] if name in self.tables else load_table(name)
 
     def lapse_rate(self, policy_year) -> np.ndarray:
         """Annual lapse rate in completed policy year(s) ``policy_year`` (last rate held)."""
