@@ -2,6 +2,11 @@
 any worker, reduced into present values by scenario and by product, the base cash flows, and
 (for the C-ROSS scenario set) the Rule 5 life-insurance and interest-rate risk capital.
 
+The basis is an approved assumption set (risk.assumptions): the form resolves ``basis``
+(NAME or NAME:VERSION) to one, refusing an unknown or unapproved set naming it, and the job's
+parameters record the set's id, version and content hash (``assumption_set``); every chunk
+values on exactly that set, after checking its hash.
+
 Model points are built seriatim from the book (one point per policy; grouping rules in
 docs/actuarial.md): in-force **term** policies at the valuation date, insured's age at issue
 and sex, term, sum assured, months in force, and the level monthly premium (annual premium /
@@ -14,7 +19,6 @@ floating-point rounding of the order of 1e-12 relative).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from django import forms
 from django.db.models import Count, Max
@@ -25,11 +29,14 @@ from insurer.jobs import registry
 
 # The engine (numpy, pandas, numba) is imported inside the functions that run a chunk: this
 # module is imported when the app starts, by every web, worker and command process.
-BASES_DIR = Path(__file__).resolve().parent / "engine" / "bases"
 
 
 def _basis_choices() -> list[tuple[str, str]]:
-    return [(p.parent.name, p.parent.name) for p in sorted(BASES_DIR.glob("*/basis.json"))]
+    """The approved assumption sets, newest version of each name first."""
+    from risk.models import AssumptionSet
+
+    approved = AssumptionSet.objects.filter(status=AssumptionSet.Status.APPROVED).order_by("name", "-version")
+    return [(s.label, f"{s.name} v{s.version}") for s in approved]
 
 
 VALUED_KINDS = ("term",)
@@ -37,7 +44,11 @@ ENGINE_VERSION = "1.0"
 
 
 class ValuationForm(forms.Form):
-    basis = forms.ChoiceField(label=_("Basis"), choices=_basis_choices, initial="cross_default")
+    basis = forms.CharField(
+        label=_("Basis"), widget=forms.Select, initial="cross_default",
+        help_text=_("An approved assumption set (name, or name:version; the name alone means its latest approved "
+                    "version)."),
+    )  # fmt: skip
     scenarios = forms.ChoiceField(
         label=_("Scenarios"),
         choices=[("base", _("Base only")), ("cross", _("C-ROSS standard set (16)")), ("stress", _("Stress tests"))],
@@ -48,6 +59,29 @@ class ValuationForm(forms.Form):
         label=_("Policies per chunk"), min_value=1, max_value=200_000, initial=20_000, required=False,
         help_text=_("Smaller chunks spread the work over more workers; the result does not change."),
     )  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = _basis_choices()
+        self.fields["basis"].widget.choices = choices
+        latest = next((value for value, _label in choices if value.startswith("cross_default:")), None)
+        if latest:
+            self.fields["basis"].initial = latest
+
+    def clean_basis(self):
+        from risk import assumptions
+
+        try:
+            self.assumption_set = assumptions.approved_set(self.cleaned_data["basis"])
+        except assumptions.UnapprovedBasis as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return self.assumption_set.label
+
+    def clean(self):
+        data = super().clean()
+        if getattr(self, "assumption_set", None) is not None and "basis" in data:
+            data["assumption_set"] = self.assumption_set.run_reference()  # recorded with the run, in its input hash
+        return data
 
     def clean_chunk_size(self):
         return self.cleaned_data.get("chunk_size") or 20_000
@@ -104,8 +138,7 @@ FIELDS = (
 
 
 def run_chunk(parameters: dict, spec: dict) -> dict:
-    from risk import runs
-    from risk.engine.bases import load_basis
+    from risk import assumptions, runs
     from risk.engine.modelpoints import model_points_from_frame
     from risk.engine.projection import project
 
@@ -116,7 +149,7 @@ def run_chunk(parameters: dict, spec: dict) -> dict:
            "cashflows": {}}  # fmt: skip
     if frame.empty:
         return out
-    basis = load_basis(parameters["basis"])
+    basis = assumptions.basis_for_run(parameters.get("assumption_set"))
     scenario_set, _shocked = runs.scenario_set_for(parameters["scenarios"], basis.pricing_spot_curve, valuation_date)
     points = model_points_from_frame(frame.drop(columns=["product_code"]))
     result = project(points, basis, scenario_set, cashflows=True)
@@ -146,6 +179,7 @@ def reduce(parameters: dict, results: list[dict]) -> dict:
     summary: dict = {
         "basis": parameters["basis"], "scenarios": parameters["scenarios"],
         "valuation_date": parameters["valuation_date"], "engine_version": ENGINE_VERSION,
+        "assumption_set": parameters.get("assumption_set"),
         "policies": 0, "valued": 0, "skipped": {}, "totals": {}, "by_product": {}, "cashflows": {},
     }  # fmt: skip
     for r in results:
@@ -178,7 +212,8 @@ def reduce(parameters: dict, results: list[dict]) -> dict:
 def fingerprint(parameters: dict) -> dict:
     valuation_date = dt.date.fromisoformat(parameters["valuation_date"])
     figures = _in_force(valuation_date).aggregate(n=Count("id"), max_id=Max("id"), changed=Max("updated_at"))
-    return {"policies": figures, "basis": parameters["basis"], "engine_version": ENGINE_VERSION}
+    return {"policies": figures, "basis": parameters["basis"], "assumption_set": parameters.get("assumption_set"),
+            "engine_version": ENGINE_VERSION}  # fmt: skip
 
 
 def register() -> None:

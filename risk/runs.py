@@ -1,8 +1,10 @@
 """Use cases of the valuation engine for the command line (and, later, the jobs and screens):
 read the inputs, build the scenario set, project, and shape the figures an actuary reads.
 
-No database and no permission here: these commands read files and print; what is run on the
-platform's data (assumption sets approved before use, runs as jobs) is built on top of them.
+No permission here: these commands read files and print. The one database read is the
+basis: ``--basis NAME[:VERSION]`` resolves to an approved assumption set (risk.assumptions;
+the latest approved version without a version), and a draft, submitted, rejected, retired or
+unknown set is refused, naming it, before anything runs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from risk.engine.bases import load_basis
+from risk.engine.assumptions import Basis
 from risk.engine.modelpoints import read_model_points_csv
 from risk.engine.projection import ProjectionResult, project
 from risk.engine.scenario_set import ScenarioSet
@@ -60,7 +62,7 @@ def government_curve(path: Path | str) -> dict[int, float]:
 
 
 def discount_curve(
-    basis_name: str, government_curve_file: str | None, on: dt.date | None = None
+    basis: Basis, government_curve_file: str | None, on: dt.date | None = None
 ) -> tuple[np.ndarray, str]:
     """The annual spot curve to discount on, and what it is: the C-ROSS base curve built from a
     government curve (with the shock table in force on ``on``) when one is given, else the
@@ -69,7 +71,7 @@ def discount_curve(
         table = load_shock_table("cross", on or dt.date.today())
         curve = cross_base_curve_in_force(table, government_curve(government_curve_file), CURVE_YEARS)
         return curve, f"C-ROSS base curve from {Path(government_curve_file).name}"
-    return load_basis(basis_name).pricing_spot_curve, f"basis {basis_name} curve"
+    return basis.pricing_spot_curve, f"basis {basis.name} curve"
 
 
 @dataclass(frozen=True)
@@ -77,21 +79,26 @@ class Run:
     result: ProjectionResult
     shocked: ShockedScenarios | None
     curve_label: str
+    assumption_set: dict | None = None  # id, name, version, content_hash of the approved set used
 
 
 def run_valuation(*, model_points: str, basis: str, scenarios: str = "base", government_curve_file: str | None = None,
                   on: dt.date | None = None, engine: str = "numba") -> Run:  # fmt: skip
-    """Project ``model_points`` on ``basis`` under ``scenarios``: "base" (the curve only),
-    "cross" (the 16 C-ROSS scenarios) or "stress" (Attachments 4 and 6)."""
+    """Project ``model_points`` on the approved assumption set ``basis`` (NAME or NAME:VERSION)
+    under ``scenarios``: "base" (the curve only), "cross" (the 16 C-ROSS scenarios) or "stress"
+    (Attachments 4 and 6). An unknown or unapproved set is refused before anything is read."""
+    from risk import assumptions
+
     try:
-        chosen_basis = load_basis(basis)
-    except LookupError as exc:
+        chosen = assumptions.approved_set(basis)
+        chosen_basis = assumptions.engine_basis(chosen)
+    except assumptions.UnapprovedBasis as exc:
         raise InputError(str(exc)) from None
     points = read_model_points_csv(model_points)
-    curve, label = discount_curve(basis, government_curve_file, on)
+    curve, label = discount_curve(chosen_basis, government_curve_file, on)
     scenario_set, shocked = scenario_set_for(scenarios, curve, on)
     result = project(points, chosen_basis, scenario_set, engine=engine, cashflows=False)
-    return Run(result=result, shocked=shocked, curve_label=label)
+    return Run(result=result, shocked=shocked, curve_label=label, assumption_set=chosen.run_reference())
 
 
 def scenario_set_for(

@@ -11,6 +11,8 @@ from django.core.management import CommandError, call_command
 from risk.engine.bases import basis_file
 
 BASICLIFE_POINTS = str(basis_file("basiclife", "model_points.csv"))
+# The basis is an approved assumption set, read from the database (the shipped ones are v1).
+pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:
@@ -29,7 +31,7 @@ def government_curve(tmp_path):
 def test_valuation_of_lifelibs_basicterm_points_prints_the_published_total(tmp_path):
     output = tmp_path / "points.csv"
     text = run("valuation", "--model-points", BASICLIFE_POINTS, "--basis", "basiclife", "--output", str(output))
-    assert "10000 model points, basis basiclife" in text
+    assert "10000 model points, basis basiclife v1 (sha256 " in text
     assert "14,489,630.53" in text  # lifelib BasicTerm_M: Σ pv_net_cf = 14,489,630.5346
     with output.open() as fh:
         rows = list(csv.DictReader(fh))
@@ -53,7 +55,7 @@ def test_bad_model_points_are_refused_naming_the_point_and_field(tmp_path):
 
 
 def test_an_unknown_basis_and_a_curve_with_gaps_are_refused(tmp_path):
-    with pytest.raises(CommandError, match="unknown basis 'nope'; known: basiclife, cross_default"):
+    with pytest.raises(CommandError, match="unknown basis 'nope'; approved: basiclife, cross_default"):
         run("valuation", "--model-points", BASICLIFE_POINTS, "--basis", "nope")
     gappy = tmp_path / "gov.csv"
     gappy.write_text("year,rate\n1,0.015\n2,0.016\n5,0.02\n")

@@ -13,7 +13,10 @@ from risk.engine.modelpoints import ModelPointError
 
 def add_inputs(parser) -> None:
     parser.add_argument("--model-points", required=True, metavar="FILE.csv", help="model_points.csv (interchange.md)")
-    parser.add_argument("--basis", required=True, help="valuation basis, e.g. basiclife or cross_default")
+    parser.add_argument(
+        "--basis", required=True, metavar="NAME[:VERSION]",
+        help="an approved assumption set, e.g. basiclife or cross_default:2 (default: its latest approved version)",
+    )  # fmt: skip
     parser.add_argument(
         "--government-curve", metavar="FILE.csv", help="government spot curve (year,rate); default: the basis's curve"
     )
@@ -36,6 +39,12 @@ def run(options, scenarios: str) -> runs.Run:
         )
     except (ModelPointError, runs.InputError, FileNotFoundError, ValueError) as exc:
         raise CommandError(str(exc)) from None
+
+
+def basis_label(run_: runs.Run) -> str:
+    """The approved set a run used: name, version and the start of its content hash."""
+    ref = run_.assumption_set or {}
+    return f"{ref.get('name')} v{ref.get('version')} (sha256 {str(ref.get('content_hash'))[:12]})"
 
 
 def write_points(run_: runs.Run, path: str) -> int:

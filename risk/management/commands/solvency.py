@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from risk import runs
-from risk.management.commands._common import add_inputs, money, run, write_points
+from risk.management.commands._common import add_inputs, basis_label, money, run, write_points
 
 
 class Command(BaseCommand):
@@ -26,7 +26,9 @@ class Command(BaseCommand):
         except (runs.InputError, ValueError) as exc:
             raise CommandError(str(exc)) from None
         life = figures.life
-        self.stdout.write(f"{len(result.result.point_id)} model points, basis {options['basis']}, {result.curve_label}")
+        self.stdout.write(
+            f"{len(result.result.point_id)} model points, basis {basis_label(result)}, {result.curve_label}"
+        )
         self.stdout.write("life insurance risk (Rule 5):")
         for name, capital in life.sub_risks.items():
             self.stdout.write(f"  {name:<22}{money(capital):>20}")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from risk.management.commands._common import add_inputs, money, run, write_points
+from risk.management.commands._common import add_inputs, basis_label, money, run, write_points
 
 
 class Command(BaseCommand):
@@ -16,7 +16,9 @@ class Command(BaseCommand):
         result = run(options, "stress")
         totals = result.result.totals()
         base = totals.loc["base", "bel"]
-        self.stdout.write(f"{len(result.result.point_id)} model points, basis {options['basis']}, {result.curve_label}")
+        self.stdout.write(
+            f"{len(result.result.point_id)} model points, basis {basis_label(result)}, {result.curve_label}"
+        )
         self.stdout.write("scenario".ljust(28) + "BEL".rjust(20) + "change vs base".rjust(20))
         for name, row in totals.iterrows():
             self.stdout.write(str(name).ljust(28) + money(row["bel"]).rjust(20) + money(row["bel"] - base).rjust(20))

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from risk.management.commands._common import add_inputs, money, run, write_points
+from risk.management.commands._common import add_inputs, basis_label, money, run, write_points
 
 
 class Command(BaseCommand):
@@ -20,7 +20,8 @@ class Command(BaseCommand):
         result = run(options, options["scenarios"])
         totals = result.result.totals()
         self.stdout.write(
-            f"{len(result.result.point_id)} model points, basis {options['basis']}, discounted on {result.curve_label}"
+            f"{len(result.result.point_id)} model points, basis {basis_label(result)}, "
+            f"discounted on {result.curve_label}"
         )
         columns = list(totals.columns)
         self.stdout.write("scenario".ljust(22) + "".join(c.rjust(20) for c in columns))
