@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "customers",
     "risk",
     "compliance",
+    "compliance.screening",
 ]
 
 MIDDLEWARE = [

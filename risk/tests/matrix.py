@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from insurer.testing.matrix import Endpoint
+from insurer.testing.matrix import WRITE, Endpoint
 
 
 def world(builders) -> dict:
@@ -21,7 +21,7 @@ def world(builders) -> dict:
         input_hash="0" * 64, code_version="matrix", requested_by=requester, status="succeeded",
         chunks_total=1, chunks_done=1, result_summary=summary, finished_at=timezone.now(),
     )  # fmt: skip
-    return {"valuation": job}
+    return {"valuation": job, **solvency_world(requester)}
 
 
 VIEW = "risk.view_valuation"
@@ -30,3 +30,75 @@ ENDPOINTS = [
     # Valuations are jobs: seeing one needs the risk view permission and the job in scope.
     Endpoint("risk:valuation", lambda w: f"/risk/valuations/{w['valuation'].pk}/", VIEW, object_permission=VIEW),
 ]
+
+
+# --- Solvency and stress runs (risk/views_solvency.py, risk/api/) ---------------------------
+
+SOLVENCY_PARAMETERS = {"basis": "cross_default", "valuation_date": "2026-06-30", "chunk_size": 20000,
+                       "core_capital": "900000.00", "actual_capital": "1200000.00", "irr_rating": "A",
+                       "sarmra_score": "82.00", "market_capital": "150000.00"}  # fmt: skip
+
+
+def solvency_world(requester) -> dict:
+    """A finished solvency run and a finished stress run whose figures the engine computed
+    from a small Rule 5 result (no projection: the matrix checks access, not figures)."""
+    from django.utils import timezone
+
+    from insurer.jobs.models import Job
+    from risk.jobs_solvency import solvency_position, stress_results
+
+    capital = {"life_insurance_risk": 400000.0, "interest_rate_risk": 50000.0, "sub_risks": {"mortality": 300000.0},
+               "loss_occurrence": 380000.0, "expense": 20000.0, "lapse": 60000.0, "lapse_driver": "up",
+               "diversification": 0.0, "shock_table": "cross-2022Q1"}  # fmt: skip
+    summary = {"basis": "cross_default", "valuation_date": "2026-06-30", "engine_version": "1.0", "policies": 3,
+               "valued": 2, "skipped": {"product kind whole_life": 1}, "totals": {"base": {"bel": 1000.0}},
+               "capital": capital, "solvency": solvency_position(SOLVENCY_PARAMETERS, capital)}  # fmt: skip
+    common = {"input_hash": "1" * 64, "code_version": "matrix", "requested_by": requester, "status": "succeeded",
+              "chunks_total": 1, "chunks_done": 1, "finished_at": timezone.now()}  # fmt: skip
+    solvency = Job.objects.create(kind="solvency_run", parameters=SOLVENCY_PARAMETERS, result_summary=summary, **common)
+    totals = {"base": {"bel": 1000.0}, "stress3_rate_down": {"bel": 51000.0}}
+    stress_summary = {**summary, "stress": stress_results(SOLVENCY_PARAMETERS, totals, summary["solvency"])}
+    stress = Job.objects.create(kind="stress_run", parameters=SOLVENCY_PARAMETERS, result_summary=stress_summary,
+                                **common)  # fmt: skip
+    return {"solvency_run": solvency, "stress_run": stress}
+
+
+RUN = "risk.run_valuation"
+API = "/api/v1/risk"
+ENDPOINTS += [
+    Endpoint("risk:solvency", lambda w: "/risk/solvency/", VIEW),
+    Endpoint("risk:solvency_run", lambda w: f"/risk/solvency/{w['solvency_run'].pk}/", VIEW, object_permission=VIEW),
+    Endpoint("risk:solvency_report_xlsx", lambda w: f"/risk/solvency/{w['solvency_run'].pk}/report.xlsx", VIEW,
+             object_permission=VIEW),
+    Endpoint("risk:solvency_report_pdf", lambda w: f"/risk/solvency/{w['solvency_run'].pk}/report.pdf", VIEW,
+             object_permission=VIEW),
+    Endpoint("risk:stress", lambda w: "/risk/stress/", VIEW),
+    Endpoint("risk:stress_run", lambda w: f"/risk/stress/{w['stress_run'].pk}/", VIEW, object_permission=VIEW),
+]  # fmt: skip
+for _base, _world_key, _kind in (("valuations", "valuation", "book_valuation"),
+                                  ("solvency-runs", "solvency_run", "solvency_run"),
+                                  ("stress-runs", "stress_run", "stress_run")):  # fmt: skip
+    _name = {"valuations": "risk-valuation", "solvency-runs": "risk-solvency-run", "stress-runs": "risk-stress-run"}[
+        _base
+    ]
+    _data = (
+        (lambda w: {"basis": "cross_default", "scenarios": "base", "valuation_date": "2026-06-30"})
+        if _kind == "book_valuation"
+        else (lambda w: dict(SOLVENCY_PARAMETERS))
+    )
+    ENDPOINTS += [
+        Endpoint(f"{_name}-list", lambda w, b=_base: f"{API}/{b}/", VIEW, api=True),
+        # A request is a job: jobs.request_job and risk.run_valuation (runners only; never oversight).
+        Endpoint(f"{_name}-list", lambda w, b=_base: f"{API}/{b}/", RUN, kind=WRITE, method="post", api=True,
+                 content_type="application/json", data=_data),
+        Endpoint(f"{_name}-detail", lambda w, b=_base, k=_world_key: f"{API}/{b}/{w[k].pk}/", VIEW, api=True,
+                 object_permission=VIEW),
+        Endpoint(f"{_name}-results", lambda w, b=_base, k=_world_key: f"{API}/{b}/{w[k].pk}/results/", VIEW,
+                 api=True, object_permission=VIEW),
+    ]  # fmt: skip
+ENDPOINTS += [
+    Endpoint("risk-solvency-run-report", lambda w: f"{API}/solvency-runs/{w['solvency_run'].pk}/report/xlsx/", VIEW,
+             api=True, object_permission=VIEW),
+    Endpoint("risk-solvency-run-report", lambda w: f"{API}/solvency-runs/{w['solvency_run'].pk}/report/pdf/", VIEW,
+             api=True, object_permission=VIEW),
+]  # fmt: skip

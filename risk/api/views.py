@@ -1,0 +1,160 @@
+"""/api/v1/risk/: valuation, solvency and stress runs (platform jobs of the risk app's kinds).
+
+- ``GET  …/risk/<kind>/``            runs newest first (risk.view_valuation, 403 without);
+- ``POST …/risk/<kind>/``            request a run: the body is the kind's parameters; 202 with
+  the job id and where to follow its progress (jobs.request_job + risk.run_valuation, 403);
+- ``GET  …/risk/<kind>/{id}/``       one run with its result summary (404 out of scope);
+- ``GET  …/risk/<kind>/{id}/results/`` the results alone (409 while the job has not succeeded);
+- ``GET  …/risk/solvency-runs/{id}/report/xlsx/`` and ``…/report/pdf/``: the quarterly report.
+
+Requests go through insurer.jobs.services.job_request, the same service as the screens'
+form, so validation (400 naming the field), permissions and the audit entry are the same.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from insurer.jobs import services
+from insurer.jobs.models import Job
+from risk.jobs_solvency import SOLVENCY_KIND, STRESS_KIND, VALUATION_KIND, runs_for
+
+
+class RunSerializer(serializers.ModelSerializer):
+    requested_by = serializers.CharField(source="requested_by.get_username", read_only=True)
+    percent = serializers.IntegerField(read_only=True, help_text="Progress: chunks done / chunks total, in %.")
+    status = serializers.CharField(read_only=True, help_text="queued, running, succeeded, failed or cancelled")
+
+    class Meta:
+        model = Job
+        fields = ["id", "kind", "status", "percent", "chunks_total", "chunks_done", "parameters", "input_hash",
+                  "code_version", "requested_by", "created_at", "started_at", "finished_at", "error"]  # fmt: skip
+        read_only_fields = fields
+
+
+class RunDetailSerializer(RunSerializer):
+    results = serializers.JSONField(source="result_summary", read_only=True, help_text="The reduce's summary.")
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "results"]
+        read_only_fields = fields
+
+
+class RunRequestedSerializer(serializers.Serializer):
+    job = serializers.IntegerField(help_text="The job's id.")
+    kind = serializers.CharField()
+    status = serializers.CharField()
+    job_url = serializers.CharField(help_text="/api/v1/jobs/{id}/: progress and chunks.")
+    run_url = serializers.CharField(help_text="This run in the risk API.")
+
+
+class FileRenderer(BaseRenderer):
+    """Lets a download action answer any Accept header; errors stay JSON."""
+
+    media_type = "*/*"
+    format = "file"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data if isinstance(data, bytes) else json.dumps(data).encode()
+
+
+class CanListRuns(BasePermission):
+    message = _("Your role may not read valuation, solvency and stress results.")
+
+    def has_permission(self, request, view) -> bool:
+        return view.action != "list" or request.user.has_perm("risk.view_valuation")
+
+
+class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    kind = ""
+    permission_classes = [IsAuthenticated, CanListRuns]
+    filter_backends: list = []
+    queryset = Job.objects.none()
+
+    def get_queryset(self):
+        return runs_for(self.request.user, self.kind).order_by("-created_at", "-id")
+
+    def get_serializer_class(self):
+        return RunSerializer if self.action == "list" else RunDetailSerializer
+
+    def create(self, request, *args, **kwargs):
+        parameters = request.data if isinstance(request.data, dict) else {}
+        job = services.job_request(actor=request.user, kind=self.kind, parameters=dict(parameters))
+        detail = reverse(f"{self.basename}-detail", kwargs={"version": "v1", "pk": job.pk})
+        job_url = reverse("job-detail", kwargs={"version": "v1", "pk": job.pk})
+        body = {"job": job.pk, "kind": job.kind, "status": job.status, "job_url": job_url, "run_url": detail}
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": detail})
+
+    @action(detail=True, methods=["get"])
+    def results(self, request, *args, **kwargs):
+        job = self.get_object()
+        if job.status != Job.Status.SUCCEEDED:
+            return Response({"detail": _("The run has not succeeded."), "status": job.status},
+                            status=status.HTTP_409_CONFLICT)  # fmt: skip
+        return Response(job.result_summary)
+
+
+def _schema(noun: str, kind: str):
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {noun} runs, newest first"),
+        retrieve=extend_schema(summary=f"One {noun} run with its results"),
+        create=extend_schema(
+            summary=f"Request a {noun} run (a job of kind {kind})",
+            request={"application/json": OpenApiTypes.OBJECT},
+            description=f"The body is the parameters of job kind `{kind}` (GET /api/v1/job-kinds/ lists them).",
+            responses={
+                202: RunRequestedSerializer,
+                400: OpenApiResponse(description="Bad parameters, named by field."),
+                403: OpenApiResponse(description="The role may not request this kind of run."),
+            },
+        ),
+        results=extend_schema(
+            summary=f"The {noun} run's results",
+            responses={200: OpenApiTypes.OBJECT, 409: OpenApiResponse(description="Not succeeded (yet).")},
+        ),
+    )
+
+
+@_schema("valuation", VALUATION_KIND)
+class ValuationRunViewSet(RunViewSet):
+    kind = VALUATION_KIND
+
+
+@_schema("stress", STRESS_KIND)
+class StressRunViewSet(RunViewSet):
+    kind = STRESS_KIND
+
+
+@_schema("solvency", SOLVENCY_KIND)
+class SolvencyRunViewSet(RunViewSet):
+    kind = SOLVENCY_KIND
+
+    @extend_schema(
+        summary="The quarterly solvency report of a finished run (Excel or PDF)",
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such finished run."),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path=r"report/(?P<file_type>xlsx|pdf)", url_name="report",
+            renderer_classes=[JSONRenderer, FileRenderer])  # fmt: skip
+    def report(self, request, file_type: str, *args, **kwargs):
+        from risk.views_solvency import report_file
+
+        job = self.get_object()
+        try:
+            return report_file(job, file_type, request.user)
+        except Http404:
+            return Response({"detail": _("The run has not succeeded: no report.")}, status=status.HTTP_404_NOT_FOUND)
