@@ -1,0 +1,10 @@
+"""/api/v1/aml/screening/ routes (included by insurer/urls.py)."""
+
+from django.urls import path
+
+from compliance.screening.api import views
+
+urlpatterns = [
+    path("aml/screening/hits/", views.HitList.as_view(), name="aml-screening-hits"),
+    path("aml/screening/screen/", views.ScreenName.as_view(), name="aml-screening-screen"),
+]
