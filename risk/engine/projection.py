@@ -45,6 +45,7 @@ them to 1e-12 relative); the numba one is the default.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -189,6 +190,11 @@ def _settled_year(q_monthly: np.ndarray, lapse_monthly: np.ndarray) -> np.ndarra
     return settled
 
 
+def projection_months(points: ModelPoints) -> int:
+    """Months projected: lifelib's proj_len for the longest point (to its maturity month)."""
+    return int(max(1, np.max(points.policy_term * 12 - points.duration_mth + 1)))
+
+
 def prepare(
     points: ModelPoints, basis: Basis, scenarios: ScenarioSet, premium_pp: np.ndarray, *, checked: bool = False
 ) -> PreparedRun:
@@ -196,7 +202,7 @@ def prepare(
     if not checked:
         check_against_basis(points, basis)
     term_mth = points.policy_term * 12
-    months = int(max(1, np.max(term_mth - points.duration_mth + 1)))  # lifelib proj_len, longest point
+    months = projection_months(points)
     years = (months - 1) // 12 + 1
     policy_years = int(points.policy_term.max())
     q_monthly, first_age, table_ids = _monthly_mortality(basis, scenarios, years)
@@ -225,30 +231,53 @@ def prepare(
     )
 
 
-def _reference_kernel(run: PreparedRun, with_cashflows: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Plain numpy: all points at once, one month at a time. The same operations in the same
-    order as the numba kernel (unit sums scaled at the end), so the two agree to rounding;
-    kept as the readable specification."""
-    n_points, n_scen = run.new_business_mult.shape
+@dataclass(frozen=True)
+class MonthState:
+    """One month of the decrement walk, for all points and scenarios ((P, S) arrays)."""
+
+    t: int
+    pols_if: np.ndarray  # in force after the month's maturities and new business
+    new: np.ndarray
+    matured: np.ndarray
+    q: np.ndarray
+    lapse: np.ndarray
+    commission_rate: np.ndarray  # (P, 1)
+
+
+def _months(run: PreparedRun):
+    """The decrement walk month by month (projection.py's docstring, steps 1-4), vectorised
+    over points and scenarios; consumers add up what they need (present values, cash flows,
+    per-point unit flows for stochastic.py). Discounting is the consumer's."""
     dur0, term = run.duration_mth, run.term_mth
-    pif = np.where(dur0 > 0, run.policy_count, 0.0)[:, None] * np.ones(n_scen)
-    sums = np.zeros((4, n_points, n_scen))  # pols_if x v, pols_if x q x v, expenses x v, commission rate x pols_if x v
-    cf = np.zeros((run.months, len(CASHFLOWS), n_scen))
+    pif = np.where(dur0 > 0, run.policy_count, 0.0)[:, None] * np.ones(run.new_business_mult.shape[1])
     n_years, _, n_ages, n_sel, _ = run.q_monthly.shape
-    pp, sa = run.premium_pp[:, None], run.sum_assured[:, None]
     for t in range(run.months):
         dm = dur0 + t
         matured = np.where((dm == term)[:, None], pif, 0.0)
         pif = np.where((dm == term)[:, None], 0.0, pif)
         new = np.where((dm == 0)[:, None], run.policy_count[:, None] * run.new_business_mult, 0.0)
         pif = pif + new
-        v, maint = run.discount[t], run.maintenance_monthly[t]
-        sums[2] += run.acquisition * new * v
         d = np.maximum(dm, 0) // 12
         y = min(t // 12, n_years - 1)
         q = run.q_monthly[y, run.table_index, np.minimum(run.age_offset + d, n_ages - 1), np.minimum(d, n_sel - 1)]
         lapse = run.lapse_monthly[y, np.minimum(d, run.lapse_monthly.shape[1] - 1)]
         comm_rate = run.commission[np.minimum(d, run.commission.size - 1)][:, None]
+        yield MonthState(t, pif, new, matured, q, lapse, comm_rate)
+        pif = pif * ((1.0 - q) * (1.0 - lapse))
+
+
+def _reference_kernel(run: PreparedRun, with_cashflows: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Plain numpy: all points at once, one month at a time. The same operations in the same
+    order as the numba kernel (unit sums scaled at the end), so the two agree to rounding;
+    kept as the readable specification."""
+    n_points, n_scen = run.new_business_mult.shape
+    sums = np.zeros((4, n_points, n_scen))  # pols_if x v, pols_if x q x v, expenses x v, commission rate x pols_if x v
+    cf = np.zeros((run.months, len(CASHFLOWS), n_scen))
+    pp, sa = run.premium_pp[:, None], run.sum_assured[:, None]
+    for m in _months(run):
+        pif, new, q, lapse, comm_rate = m.pols_if, m.new, m.q, m.lapse, m.commission_rate
+        v, maint = run.discount[m.t], run.maintenance_monthly[m.t]
+        sums[2] += run.acquisition * new * v
         survive = 1.0 - q
         pols_v = pif * v
         sums[0] += pols_v
@@ -257,15 +286,43 @@ def _reference_kernel(run: PreparedRun, with_cashflows: bool) -> tuple[np.ndarra
         sums[3] += comm_rate * pols_v
         if with_cashflows:
             deaths = pif * q
-            flows = (pif, new, deaths, pif * (survive * lapse), matured, pp * pif, sa * deaths)
+            flows = (pif, new, deaths, pif * (survive * lapse), m.matured, pp * pif, sa * deaths)
             flows += (pif * maint + run.acquisition * new, comm_rate * (pp * pif))
             for k, flow in enumerate(flows):
-                cf[t, k, :] = flow.sum(axis=0)
-        pif = pif * (survive * (1.0 - lapse))
+                cf[m.t, k, :] = flow.sum(axis=0)
+    return _present_values(run, sums), cf
+
+
+def _present_values(run: PreparedRun, sums: np.ndarray) -> np.ndarray:
+    """(P, values, S) money from the four unit sums (premium and sum assured applied once)."""
+    n_points, n_scen = sums.shape[1], sums.shape[2]
+    pp, sa = run.premium_pp[:, None], run.sum_assured[:, None]
     pv = np.empty((n_points, len(PRESENT_VALUES), n_scen))
     pv[:, 0], pv[:, 1], pv[:, 2], pv[:, 3], pv[:, 4] = pp * sums[0], sa * sums[1], sums[2], pp * sums[3], sums[0]
     pv[:, 5] = pv[:, 0] - pv[:, 1] - pv[:, 2] - pv[:, 3]
-    return pv, cf
+    return pv
+
+
+def unit_flows(run: PreparedRun) -> np.ndarray:
+    """(4, P, months) undiscounted unit flows of scenario 0: pols_if, pols_if x q, expenses,
+    commission rate x pols_if. When nothing but discounting differs between scenarios, each
+    scenario's unit sums are these flows times its discount factors (a matrix product), which
+    is how stochastic.py values rate-independent business over many paths exactly."""
+    flows = np.zeros((4, run.new_business_mult.shape[0], run.months))
+    maint = run.maintenance_monthly[:, 0]
+    first = dataclasses.replace(
+        run,
+        new_business_mult=run.new_business_mult[:, :1],
+        q_monthly=run.q_monthly[..., :1],
+        lapse_monthly=run.lapse_monthly[..., :1],
+    )
+    for m in _months(first):
+        pif = m.pols_if[:, 0]
+        flows[0, :, m.t] = pif
+        flows[1, :, m.t] = pif * m.q[:, 0]
+        flows[2, :, m.t] = run.acquisition * m.new[:, 0] + pif * maint[m.t]
+        flows[3, :, m.t] = m.commission_rate[:, 0] * pif
+    return flows
 
 
 def _run_kernel(run: PreparedRun, engine: str, with_cashflows: bool) -> tuple[np.ndarray, np.ndarray]:
