@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 # Who runs valuations, and who reads them (oversight reads, never runs).
 RUNNERS = ["actuary", "chief_actuary", "cro"]
 READERS = ["risk_officer", "executive", "board_member", "internal_auditor", "external_examiner"]
+# Who drafts assumption sets and who approves them (maker ≠ checker: never their own draft).
+DRAFTERS = ["actuary", "chief_actuary"]
+APPROVERS = ["chief_actuary", "cro"]
 
 
 class RiskConfig(AppConfig):
@@ -18,6 +21,14 @@ class RiskConfig(AppConfig):
         contribution = {code: ["risk.run_valuation", "risk.view_valuation"] for code in RUNNERS}
         contribution.update({code: ["risk.view_valuation"] for code in READERS})
         roles.contribute(contribution)
+        roles.contribute({code: ["risk.view_assumptionset"] for code in RUNNERS + READERS})
+        roles.contribute({code: ["risk.draft_assumptions"] for code in DRAFTERS})
+        roles.contribute({code: ["risk.approve_assumptions"] for code in APPROVERS})
+        navigation.register(
+            navigation.NavItem(
+                "assumptions", _("Assumption sets"), "risk:assumptions", "risk.view_assumptionset", _("Risk"), 305
+            )
+        )
         jobs.register()
         jobs_solvency.register()
         navigation.register(

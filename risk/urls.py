@@ -1,12 +1,14 @@
 from django.urls import path
 
 from risk import views, views_solvency
+from risk.views_assumptions import urlpatterns as assumption_urlpatterns
 
 app_name = "risk"
 
 urlpatterns = [
     path("valuations/", views.valuation_list, name="valuations"),
     path("valuations/<int:pk>/", views.valuation_detail, name="valuation"),
+    *assumption_urlpatterns,
     path("solvency/", views_solvency.solvency_dashboard, name="solvency"),
     path("solvency/<int:pk>/", views_solvency.solvency_run, name="solvency_run"),
     path(

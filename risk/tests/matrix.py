@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from insurer.testing.matrix import WRITE, Endpoint
+from risk.tests.matrix_assumptions import ASSUMPTION_ENDPOINTS, assumption_world
 
 
 def world(builders) -> dict:
@@ -21,7 +22,7 @@ def world(builders) -> dict:
         input_hash="0" * 64, code_version="matrix", requested_by=requester, status="succeeded",
         chunks_total=1, chunks_done=1, result_summary=summary, finished_at=timezone.now(),
     )  # fmt: skip
-    return {"valuation": job, **solvency_world(requester)}
+    return {**assumption_world(requester), "valuation": job, **solvency_world(requester)}
 
 
 VIEW = "risk.view_valuation"
@@ -30,6 +31,7 @@ ENDPOINTS = [
     # Valuations are jobs: seeing one needs the risk view permission and the job in scope.
     Endpoint("risk:valuation", lambda w: f"/risk/valuations/{w['valuation'].pk}/", VIEW, object_permission=VIEW),
 ]
+ENDPOINTS += ASSUMPTION_ENDPOINTS
 
 
 # --- Solvency and stress runs (risk/views_solvency.py, risk/api/) ---------------------------
