@@ -221,6 +221,16 @@ def normalised(parameters: dict) -> dict:
     return out
 
 
+DISPLAY_ORDER = ("description", "mortality", "mortality_scaling", "tables", "lapse_by_policy_year",
+                 "acquisition_expense", "maintenance_expense", "inflation_rate", "commission_by_policy_year",
+                 "premium_loading", "premium_rounding", "pricing_spot_curve", "sources")  # fmt: skip
+
+
+def ordered(parameters: dict) -> dict:
+    """The fields in the schema's reading order (a database may keep JSON keys in its own)."""
+    return {**{k: parameters[k] for k in DISPLAY_ORDER if k in parameters}, **parameters}
+
+
 def canonical_json(parameters: dict) -> str:
     return json.dumps(parameters, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
