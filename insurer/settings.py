@@ -12,6 +12,7 @@ Two profiles, chosen by INSURER_PROFILE:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -151,8 +152,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # A file (not :memory:) so a real worker process can share the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-insurer.sqlite3")}
+    # A file (not :memory:) so a real worker process can share the test database (it is told
+    # the name: INSURER_DB_NAME_OVERRIDE); one per test process, so that two test runs in the
+    # same checkout never remove each other's database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-insurer-{os.getpid()}.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
