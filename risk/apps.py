@@ -16,7 +16,7 @@ class RiskConfig(AppConfig):
 
     def ready(self) -> None:
         from insurer import navigation, roles
-        from risk import jobs, jobs_solvency
+        from risk import jobs, jobs_solvency, jobs_stochastic
 
         contribution = {code: ["risk.run_valuation", "risk.view_valuation"] for code in RUNNERS}
         contribution.update({code: ["risk.view_valuation"] for code in READERS})
@@ -31,6 +31,7 @@ class RiskConfig(AppConfig):
         )
         jobs.register()
         jobs_solvency.register()
+        jobs_stochastic.register()
         navigation.register(
             navigation.NavItem("valuations", _("Valuations"), "risk:valuations", "risk.view_valuation", _("Risk"), 300)
         )
