@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "rules-v1.yaml"
+CATALOGUE_DIR = Path(__file__).resolve().parent / "data"
+DEFAULT_PATH = CATALOGUE_DIR / "rules-v1.yaml"
 RULE_IDS = tuple(f"L{i:02d}" for i in range(1, 14))
 
 # What each rule needs: parameter name -> kind. "num" is a non-negative number, "int" a
@@ -62,6 +63,18 @@ RULE_PARAMS: dict[str, dict[str, str]] = {
     },
     "L12": {"min_share_pct": "num", "max_depth": "int"},
     "L13": {"min_hit_score": "share", "roles": "list"},
+}
+# Parameters added by a later catalogue version. A file that predates one (rules-v1) gets the
+# default, which keeps that file's behaviour exactly: parameter name -> (kind, default).
+# "num0"/"int0" accept zero (zero switches the calibration off).
+OPTIONAL_RULE_PARAMS: dict[str, dict[str, tuple[str, Any]]] = {
+    "L11": {
+        # rules-v2: a cash-equivalent premium alerts only from this amount (CNY) ...
+        "cash_equivalent_min_amount": ("num0", 0.0),
+        # ... or when it breaks the policy's habit: the first cash-equivalent premium after at
+        # least this many premiums paid otherwise (0 = no such branch).
+        "cash_equivalent_switch_min_prior": ("int0", 0),
+    },
 }
 LARGE_VALUE_FIELDS = {
     "due_working_days": "int",
@@ -170,13 +183,15 @@ def _check(value: Any, kind: str, where: str) -> Any:
         return list(value)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"{where}: expected a number, got {value!r}")
+    if kind == "int0" and (int(value) != value or value < 0):
+        raise ValueError(f"{where}: expected a whole number (0 or more), got {value!r}")
     if kind == "int" and (int(value) != value or value < 1):
         raise ValueError(f"{where}: expected a positive whole number, got {value!r}")
     if value < 0:
         raise ValueError(f"{where}: must not be negative, got {value!r}")
     if kind == "share" and value > 1:
         raise ValueError(f"{where}: expected a share between 0 and 1, got {value!r}")
-    return int(value) if kind == "int" else float(value)
+    return int(value) if kind in ("int", "int0") else float(value)
 
 
 def _date(value: Any, where: str) -> dt.date:
@@ -232,7 +247,17 @@ def _rule(rule_id: str, raw: Any, sources: dict[str, str]) -> Rule:
             raise ValueError(f"{pw}: missing (needs value and source)")
         values[name] = _check(p["value"], kind, f"{pw}.value")
         param_sources[name] = _source(p["source"], sources, f"{pw}.source")
-    unknown = set(params) - set(RULE_PARAMS[rule_id])
+    for name, (kind, default) in OPTIONAL_RULE_PARAMS.get(rule_id, {}).items():
+        p = params.get(name)
+        pw = f"{where}.params.{name}"
+        if p is None:
+            values[name], param_sources[name] = default, ""
+            continue
+        if not isinstance(p, dict) or "value" not in p or "source" not in p:
+            raise ValueError(f"{pw}: needs value and source")
+        values[name] = _check(p["value"], kind, f"{pw}.value")
+        param_sources[name] = _source(p["source"], sources, f"{pw}.source")
+    unknown = set(params) - set(RULE_PARAMS[rule_id]) - set(OPTIONAL_RULE_PARAMS.get(rule_id, {}))
     if unknown:
         raise ValueError(f"{where}.params.{sorted(unknown)[0]}: unknown parameter")
     return Rule(
@@ -306,6 +331,31 @@ def parse_parameters(doc: Any, path: str = "") -> Parameters:
 
 
 _CACHE: dict[str, Parameters] = {}
+
+
+def shipped_catalogues() -> dict[str, Path]:
+    """The catalogue files shipped with the engine, by name ("rules-v1", "rules-v2", ...)."""
+    return {p.stem: p for p in sorted(CATALOGUE_DIR.glob("rules-v*.yaml"))}
+
+
+def read_document(path: str | Path) -> dict:
+    """A catalogue file as a plain JSON-ready document (dates as ISO strings), unvalidated."""
+    with open(path, encoding="utf-8") as fh:
+        try:
+            doc = yaml.safe_load(fh)
+        except yaml.YAMLError as exc:
+            raise ValueError(f"document: not valid YAML ({exc})") from None
+    return _plain(doc)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
 
 
 def load_parameters(path: str | Path | None = None) -> Parameters:

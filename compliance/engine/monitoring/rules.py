@@ -396,15 +396,39 @@ def l10_linked_policies(book: Book, params: Parameters) -> Hits:
     return Hits.make("L10", book, anchor, r.weight, [flagged[p] for p in pols], pols=pols)
 
 
+def _cash_equivalent_switches(book: Book, prem: np.ndarray, cheq: np.ndarray, min_prior: int) -> np.ndarray:
+    """Rows of each policy's first cash-equivalent premium that follows at least ``min_prior``
+    premiums paid by other methods (a break of the policy's payment habit)."""
+    idx = np.flatnonzero(prem)
+    order, _ = order_by(book.pol[idx], book.t[idx])
+    rows = idx[order]
+    pol = book.pol[rows]
+    is_cheq = cheq[rows]
+    prior_other = group_cumsum_before(pol, (~is_cheq).astype(np.float64))
+    prior_cheq = group_cumsum_before(pol, is_cheq.astype(np.float64))
+    return rows[is_cheq & (prior_cheq == 0) & (prior_other >= min_prior)]
+
+
 def l11_payment_method(book: Book, params: Parameters) -> Hits:
     r = params.rules["L11"]
     prem = book.kind == PREMIUM
     facts = np.full(book.n, "", dtype=object)
     fired = np.zeros(book.n, dtype=bool)
     cheq = prem & np.isin(book.method, [METHOD[m] for m in r["cash_equivalent_methods"] if m in METHOD])
-    for row in np.flatnonzero(cheq):
-        facts[row] = f"premium CNY {_money(book.amount[row])} paid by a cash equivalent"
-    fired |= cheq
+    large = cheq & (book.amount >= r["cash_equivalent_min_amount"])
+    for row in np.flatnonzero(large):
+        facts[row] = f"premium CNY {_money(book.amount[row])} paid by a cash equivalent" + (
+            f" (>= CNY {_money(r['cash_equivalent_min_amount'])})" if r["cash_equivalent_min_amount"] > 0 else ""
+        )
+    fired |= large
+    if r["cash_equivalent_switch_min_prior"] > 0:
+        switch = _cash_equivalent_switches(book, prem, cheq, r["cash_equivalent_switch_min_prior"])
+        for row in switch[~fired[switch]]:
+            facts[row] = (
+                f"first premium by a cash equivalent (CNY {_money(book.amount[row])}) after "
+                f">= {r['cash_equivalent_switch_min_prior']} premiums paid otherwise"
+            )
+        fired[switch] = True
     risky = prem & np.isin(book.country, r["high_risk_countries"])
     for row in np.flatnonzero(risky & ~fired):
         facts[row] = f"premium from high-risk jurisdiction {book.country[row]}"
