@@ -9,13 +9,16 @@ Keyword arguments sent with it (plain Python values only: no model instances, no
 
 - ``size``: "small" | "medium" | "large" (customers.demo.params.SIZES)
 - ``seed``: int, the generator's seed
+- ``keep``: bool, True when the book was added to the existing rows (``--keep``) rather than
+  replacing them (a receiver keeping data about the book replaces it only when False)
 - ``labels``: list of dicts, one per planted AML case (customers/demo/typologies.py)::
 
       {"typology": "L01", "customer_ref": "C00000123", "policy_ref": "P000000456",
-       "txn_refs": ["T0000001234", ...]}
+       "txn_refs": ["T0000001234", ...], "detail": {...}}
 
   ``txn_refs`` may be empty for state typologies (L12 opaque ownership, L13 screening hit).
   A customer or policy can appear in several labels (e.g. L10 labels every linked policy).
+  ``detail`` holds recipe facts (L10 ``shared``: "address" | "phone"; L13 ``entry_id``).
 - ``watchlist``: list of dicts, the watch-list entries planted for L13 (screening hit): each
   names a customer of the book (the labelled policyholder), so screening that customer
   against these entries gives the hit L13 needs. A screening app may store them on a list

@@ -19,6 +19,7 @@ from customers.demo.book import Beneficiaries, Policies, agent_codes, generate_b
 from customers.demo.ledger import Ledger, build_ledger, calibrate_frequency, plan_events
 from customers.demo.params import SIZES, Size
 from customers.demo.people import Owners, People, generate_owners, generate_people
+from customers.demo.typologies import plant_typologies
 from customers.models import BeneficialOwner, Customer, Policy, PolicyBeneficiary, PolicyTransaction, Product
 from insurer import crypto
 
@@ -34,6 +35,8 @@ class Demo:
     policies: Policies
     beneficiaries: Beneficiaries
     ledger: Ledger
+    labels: list[dict] = field(default_factory=list)  # planted AML cases (customers/demo/typologies.py)
+    watchlist: list[dict] = field(default_factory=list)  # watch-list entries planted for L13
 
 
 @dataclass
@@ -69,7 +72,9 @@ def generate(size: Size, seed: int, report: SeedReport | None = None) -> Demo:
         events = plan_events(rng, policies, beneficiaries)
         calibrate_frequency(rng, policies, max(size.transactions - len(events.policy), 0))
         ledger = build_ledger(rng, people, policies, beneficiaries, events)
-    return Demo(people, owners, policies, beneficiaries, ledger)
+    with report.timed("plant AML typologies"):
+        policies, owners, ledger, labels, watchlist = plant_typologies(seed, people, policies, owners, ledger)
+    return Demo(people, owners, policies, beneficiaries, ledger, labels, watchlist)
 
 
 def _sealed(people: People) -> dict[str, np.ndarray]:
@@ -322,6 +327,7 @@ def seed_demo(
         "policies": len(demo.policies),
         "beneficiaries": len(demo.beneficiaries.policy),
         "transactions": len(demo.ledger),
+        "planted AML cases": len(demo.labels),
     }
     if csv_dir is not None:
         write_csvs(demo, Path(csv_dir), report)
@@ -332,6 +338,12 @@ def seed_demo(
 
     with report.timed("refresh dashboard summary"):
         book_summary_refresh(trigger="seed_demo")
+    from customers.signals import book_seeded
+
+    with report.timed("book_seeded receivers"):
+        book_seeded.send(
+            sender="seed_demo", size=size, seed=seed, keep=keep, labels=demo.labels, watchlist=demo.watchlist
+        )
     if logins:
         from insurer.services import demo_logins_create
 

@@ -80,6 +80,9 @@ def fingerprint() -> str:
     return h.hexdigest()
 
 
+LAST_BACKGROUND_POLICY = "P000000400"  # small: 400 policies, then the planted cases' policies
+
+
 def age_on(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
@@ -98,8 +101,11 @@ def test_same_seed_gives_the_same_book_and_another_seed_does_not():
 def test_small_size_is_about_the_advertised_size():
     seed()
     assert Customer.objects.count() == 300
-    assert Policy.objects.count() == 400
-    assert 3_600 <= PolicyTransaction.objects.count() <= 4_400
+    # The background book, then the policies of the planted AML cases after it.
+    assert Policy.objects.filter(policy_ref__lte=LAST_BACKGROUND_POLICY).count() == 400
+    assert Policy.objects.count() > 400 + 8 * 13
+    background = PolicyTransaction.objects.filter(policy__policy_ref__lte=LAST_BACKGROUND_POLICY).count()
+    assert 3_600 <= background <= 4_400
     assert Product.objects.count() == 12
     kinds = set(Product.objects.values_list("kind", flat=True))
     assert kinds == {k for k, _ in Product.Kind.choices}
@@ -220,7 +226,9 @@ def test_transactions_cover_every_kind_and_follow_the_policies():
         assert p.issue_date <= local.date() <= AS_OF
         assert t.amount >= 0 and t.currency == "CNY"
         if t.kind in PolicyTransaction.NON_MONETARY:
-            assert t.amount == 0 and t.method == "none" and t.payer_id is None and t.payee_id is None
+            assert t.amount == 0 and t.method == "none" and t.payer_id is None
+            # A planted change (L09) names the new beneficiary or owner in payee (no other column).
+            assert t.payee_id is None or p.policy_ref > LAST_BACKGROUND_POLICY
         elif t.kind in PolicyTransaction.MONEY_IN:
             assert t.payer_id and t.payee_id is None and t.amount > 0
         else:
@@ -327,3 +335,43 @@ def test_bulk_load_leaves_every_index_and_constraint_in_place():
     before = _schema_objects()
     seed()
     assert _schema_objects() == before
+
+
+def test_every_typology_is_planted_at_its_rate_with_labels_sent_to_the_receivers():
+    from customers.demo.typologies import TYPOLOGIES, cases_per_typology
+    from customers.signals import book_seeded
+
+    received = []
+
+    def receiver(sender, **payload):
+        received.append(payload)
+
+    book_seeded.connect(receiver, dispatch_uid="test-demo-labels")
+    try:
+        seed(7)
+        seed(7)
+    finally:
+        book_seeded.disconnect(dispatch_uid="test-demo-labels")
+    first, again = received
+    assert first == again  # deterministic, labels included
+    assert (first["size"], first["seed"], first["keep"]) == ("small", 7, False)
+    labels = first["labels"]
+    cases = Counter(lab["typology"] for lab in labels)
+    n = cases_per_typology(400)
+    assert n == 8 and set(cases) == set(TYPOLOGIES)
+    # One label per case, except L01's split variant (two policies) and L10 (every linked policy).
+    assert all(cases[t] == n for t in TYPOLOGIES if t not in ("L01", "L10"))
+    assert cases["L01"] == n + len(range(2, n, 3)) and 3 * n <= cases["L10"] <= 4 * n
+    policies = {p.policy_ref: p for p in Policy.objects.select_related("policyholder")}
+    for lab in labels:
+        policy = policies[lab["policy_ref"]]
+        assert policy.policy_ref > LAST_BACKGROUND_POLICY and policy.policyholder.customer_ref == lab["customer_ref"]
+        txns = PolicyTransaction.objects.filter(txn_ref__in=lab["txn_refs"])
+        assert txns.count() == len(lab["txn_refs"]) and all(t.policy_id == policy.pk for t in txns)
+        assert bool(lab["txn_refs"]) == (lab["typology"] not in ("L12", "L13"))
+    # L13's watch-list entries name the labelled policyholders.
+    holders = {lab["customer_ref"] for lab in labels if lab["typology"] == "L13"}
+    assert {e["customer_ref"] for e in first["watchlist"]} == holders
+    for entry in first["watchlist"]:
+        customer = Customer.objects.get(customer_ref=entry["customer_ref"])
+        assert (customer.name, str(customer.birth_date)) == (entry["name"], entry["birth_date"])
