@@ -7,6 +7,7 @@ document on the last line of stdout.
   token    {"username": ...}                          -> {"token": ...}
   queries  {"endpoints": [...], "page_sizes": [a, b]} -> {name: {...}}
   import   {"csv_dir": ..., "first": [...], "timed": "transactions"} -> figures
+  job      {"kind": ..., "parameters": {...}, "username": ..., "chunks": n} -> wall seconds and figures
 """
 
 from __future__ import annotations
@@ -153,7 +154,43 @@ def _jsonable(value):
         return repr(value)[:500]
 
 
-COMMANDS = {"token": token, "queries": queries, "import": import_}
+def job(args: dict) -> dict:
+    """Request a job as a demo login, wait until the workers (already running) finish it.
+    ``chunks``: the policies in force are split into about this many chunks."""
+    import math
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from insurer.jobs import services
+    from insurer.jobs.models import Job
+
+    actor = get_user_model().objects.get(username=args["username"])
+    parameters = {"valuation_date": timezone.localdate().isoformat(), **args["parameters"]}
+    if args.get("chunks"):
+        from risk.jobs import _in_force
+
+        policies = _in_force(timezone.localdate()).count()
+        parameters["chunk_size"] = max(1, math.ceil(policies / args["chunks"]))
+    started = time.perf_counter()
+    requested = services.job_request(actor=actor, kind=args["kind"], parameters=parameters)
+    deadline = time.monotonic() + args.get("timeout", 1800)
+    while time.monotonic() < deadline:
+        found = Job.objects.get(pk=requested.pk)
+        if found.finished_at:
+            break
+        time.sleep(0.2)
+    else:
+        return {"error": f"job {requested.pk} did not finish in {args.get('timeout', 1800)} s"}
+    seconds = time.perf_counter() - started
+    workers = sorted({w for w in found.chunks.values_list("worker", flat=True) if w})
+    summary = found.result_summary or {}
+    return {"job": found.pk, "status": found.status, "seconds": round(seconds, 2), "chunks": found.chunks.count(),
+            "workers": workers, "parameters": parameters, "valued": summary.get("valued"),
+            "mean_bel": summary.get("mean_bel")}  # fmt: skip
+
+
+COMMANDS = {"token": token, "queries": queries, "import": import_, "job": job}
 
 if __name__ == "__main__":
     _setup()

@@ -129,4 +129,6 @@ def _headline(e: dict) -> str:
         if key in e:
             head = fmt.format(e[key])
             return head + (f" in {e['seconds']:.2f} s" if "seconds" in e and key != "p99_ms" else "")
+    if e.get("speedup"):
+        return f"{e['speedup']:.2f}x from 1 to 2 workers"
     return f"{e['seconds']:.2f} s" if "seconds" in e else ""

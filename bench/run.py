@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import actuarial, aml, ledger, load, pg, report
+from bench import actuarial, aml, ledger, load, pg, report, workers
 from bench.pg import ROOT, Database, HarnessError
 from bench.server import HOST, Gunicorn, login
 
@@ -348,6 +348,8 @@ def main(argv=None) -> int:
     benchmarks.update(ledger.run(db, redis, VAR, lambda name: selected(name, args.only)))
     # The actuarial engine (issue 4): no database; lifelib runs in this process for W1.
     benchmarks.update(actuarial.run(lambda name: selected(name, args.only)))
+    # W3's scale-out: the same chunked stochastic job on 1, then 2 real Celery workers.
+    benchmarks.update(workers.run(env, redis, VAR, probe, lambda name: selected(name, args.only)))
     # The AML engine (issue 5): batch monitoring, name screening, real-time scoring in process.
     benchmarks.update(aml.run(lambda name: selected(name, args.only)))
     results["benchmarks"] = benchmarks
