@@ -108,7 +108,7 @@ def plant_and_load(*, size: str, seed: int, labels=(), watchlist=(), screen: boo
     from compliance.screening.models import PlantedVariant
     from customers.models import Customer
     from customers.services import SystemActor
-    from insurer import audit
+    from insurer import audit, crypto
 
     rng = np.random.default_rng(seed + 5_150)
     planted_entries = [dict(e) for e in watchlist]
@@ -119,7 +119,7 @@ def plant_and_load(*, size: str, seed: int, labels=(), watchlist=(), screen: boo
         Customer.objects.filter(kind="person")
         .exclude(customer_ref__in=busy)
         .order_by("pk")
-        .values_list("pk", "birth_date")
+        .values_list("pk", "birth_date", "id_number_ciphertext")
     )
     n = min(PLANTED.get(size, 40), len(persons) // 5)
     picks = rng.choice(len(persons), size=n, replace=False) if n else []
@@ -128,9 +128,13 @@ def plant_and_load(*, size: str, seed: int, labels=(), watchlist=(), screen: boo
         _clear_stale()
         renamed, labels_out = [], []
         now = timezone.now()
-        for i in sorted(int(x) for x in picks):
-            pk, birth = persons[i]
-            entry = generated[int(rng.integers(len(generated)))]
+        chosen = rng.choice(len(generated), size=len(picks), replace=False) if len(picks) else []
+        for i, j in zip(sorted(int(x) for x in picks), chosen, strict=True):
+            pk, birth, sealed_id = persons[i]
+            entry = generated[int(j)]
+            if entry["identifiers"]:
+                # The listed person is this customer: the list carries their ID number.
+                entry["identifiers"] = crypto.decrypt(sealed_id, "id_number")
             name, variant = _variant(rng, entry)
             dob = entry["birth_date"]
             if len(dob) == 10:

@@ -176,20 +176,18 @@ def parse_watchlist(data: bytes | str, source: str = "watchlist.csv") -> ParsedL
             )
             continue
         row = {h: v.strip() for h, v in zip(header, raw, strict=True)}
+        key_col = "id" if layout == "opensanctions" else "entry_id"
+        key = row.get(key_col, "")
+        if key and key in seen:
+            errors.append(
+                RowError(number, key_col, _("%(id)r repeats row %(first)d") % {"id": key, "first": seen[key]})
+            )
+            continue
+        if key:
+            seen[key] = number
         entry = _opensanctions_row(row, number, errors) if layout == "opensanctions" else _own_row(row, number, errors)
         if entry is None:
             continue
-        key_col = "id" if layout == "opensanctions" else "entry_id"
-        if entry.entry_id in seen:
-            errors.append(
-                RowError(
-                    number,
-                    key_col,
-                    _("%(id)r repeats row %(first)d") % {"id": entry.entry_id, "first": seen[entry.entry_id]},
-                )
-            )
-            continue
-        seen[entry.entry_id] = number
         entries.append(entry)
     if not entries and not errors:
         errors.append(RowError(None, None, _("the file has a header but no entries")))
