@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "risk",
     "compliance",
     "compliance.screening",
+    "compliance.rules",
 ]
 
 MIDDLEWARE = [

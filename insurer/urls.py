@@ -29,6 +29,7 @@ urlpatterns = [
     path("risk/", include("risk.urls")),
     path("compliance/", include("compliance.urls")),
     path("compliance/", include("compliance.screening.urls")),
+    path("compliance/", include("compliance.rules.urls")),
     path("notifications/", include("insurer.notifications.urls")),
     path("clocks/", include("insurer.clocks.urls")),
     path("jobs/", include("insurer.jobs.urls")),

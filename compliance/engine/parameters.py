@@ -345,14 +345,14 @@ def read_document(path: str | Path) -> dict:
             doc = yaml.safe_load(fh)
         except yaml.YAMLError as exc:
             raise ValueError(f"document: not valid YAML ({exc})") from None
-    return _plain(doc)
+    return plain_document(doc)
 
 
-def _plain(value: Any) -> Any:
+def plain_document(value: Any) -> Any:
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_document(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain_document(v) for v in value]
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

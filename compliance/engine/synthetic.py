@@ -297,11 +297,12 @@ def synthetic_book(
 def detection_scores(alerts: pd.DataFrame, labels: pd.DataFrame) -> dict:
     """Recall per typology (a planted case counts as found when an alert on its policy names
     its rule and shares a transaction with it, or the case has no transactions) and precision
-    (share of alerts on a policy that carries a planted case), per rule and overall."""
+    (share of alerts on a policy that carries a planted case), per rule and overall; with the
+    counts behind them (cases and found per typology, alerts and true alerts per rule)."""
     by_policy: dict[str, list[tuple[set[str], set[str]]]] = {}
     for a in alerts.itertuples(index=False):
         by_policy.setdefault(a.policy_ref, []).append((set(a.rule_ids), set(a.txn_refs)))
-    recall = {}
+    recall, cases, found_by = {}, {}, {}
     for typ, group in labels.groupby("typology"):
         found = 0
         for lab in group.itertuples(index=False):
@@ -310,13 +311,18 @@ def detection_scores(alerts: pd.DataFrame, labels: pd.DataFrame) -> dict:
                 typ in rules and (not want or want & txns) for rules, txns in by_policy.get(lab.policy_ref, ())
             )
         recall[typ] = found / len(group)
+        cases[typ], found_by[typ] = len(group), found
     labelled = set(labels["policy_ref"])
     typ_policies = labels.groupby("typology")["policy_ref"].agg(set).to_dict()
-    precision_by_rule = {}
+    precision_by_rule, alerts_by_rule, true_by_rule = {}, {}, {}
     for rid in RULE_IDS:
         mine = [a.policy_ref for a in alerts.itertuples(index=False) if rid in a.rule_ids]
         if mine:
-            precision_by_rule[rid] = sum(p in typ_policies.get(rid, ()) for p in mine) / len(mine)
+            true_by_rule[rid] = sum(p in typ_policies.get(rid, ()) for p in mine)
+            alerts_by_rule[rid] = len(mine)
+            precision_by_rule[rid] = true_by_rule[rid] / len(mine)
     n = len(alerts)
     precision = float(np.mean([p in labelled for p in alerts["policy_ref"]])) if n else 0.0
-    return {"recall": recall, "precision": precision, "precision_by_rule": precision_by_rule, "alerts": n}
+    return {"recall": recall, "precision": precision, "precision_by_rule": precision_by_rule, "alerts": n,
+            "cases": cases, "found": found_by, "alerts_by_rule": alerts_by_rule,
+            "true_alerts_by_rule": true_by_rule}  # fmt: skip
