@@ -1,0 +1,670 @@
+"""Writes on AML alerts, cases and reports. Keyword-only, atomic, permission-checked
+(insurer.access.require: oversight roles are refused every write), separation of duties
+where the rules ask for it, audited in the same transaction (insurer.audit).
+
+The rules (docs/aml.md, "Cases and reports"):
+- the batch's alerts are stored idempotently (the engine's alert_id is unique): a re-run
+  over the same history adds nothing; an episode that grew is updated in place;
+- one case per customer is not closed; new alerts join it; a case opens with the analyst's
+  5-working-day review clock (rule AML-R); a freeze-tier or confirmed-sanctions alert
+  escalates its case to the MLRO at once;
+- an analyst closes a case "not suspicious"; a hold-tier case needs a second reviewer (the
+  proposer cannot confirm their own proposal); an escalated case, and any "suspicious"
+  decision, is the MLRO's (decide_case). "Suspicious" stops the review clock and starts C14;
+- a suspicious transaction report is drafted by an analyst and approved by an MLRO who is
+  not its drafter (also a database constraint); approval records it with a reference and
+  stops C14;
+- large-value reports are generated from the PBoC thresholds, one per transaction (never
+  twice), each with its C13 clock started at the transaction's time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from compliance.models import (
+    Alert,
+    AlertRule,
+    Case,
+    CaseEvent,
+    Disposition,
+    LargeValueReport,
+    MonitoringRun,
+    SuspiciousTransactionReport,
+)
+from insurer import audit
+from insurer.access import require
+from insurer.access.grants import holders, holds_read_only_role
+from insurer.clocks.models import Clock
+from insurer.clocks.services import clock_start, clock_start_for, clock_stop_for
+from insurer.notifications.services import notify
+
+WORK = "compliance.work_case"
+DECIDE = "compliance.decide_case"
+RUN = "compliance.run_monitoring"
+REPORT_LV = "compliance.report_largevaluereport"
+REVIEW_RULE, STR_RULE, LVTR_RULE = "AML-R", "C14", "C13"
+BATCH = 2_000  # rows per IN (...) lookup: SQLite's variable limit, and PostgreSQL's plans
+
+
+def _user(actor):
+    """The actor as a User for foreign keys (a command's SystemActor is recorded by name only)."""
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+def _chunks(values: list, size: int = BATCH):
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _event(case: Case, kind: str, actor, text: str = "", detail: dict | None = None, at=None) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, kind=kind, actor=_user(actor), at=at or timezone.now(), text=text, detail=detail or {}
+    )
+
+
+def _snapshot(case: Case) -> dict:
+    return {
+        "status": case.status,
+        "disposition": case.disposition,
+        "assigned_to": case.assigned_to.get_username() if case.assigned_to_id else None,
+        "max_tier": case.max_tier,
+        "proposed_disposition": case.proposed_disposition,
+    }
+
+
+def _record(actor, action: str, case: Case, before: dict | None, reason: str = "", detail=None) -> None:
+    audit.record_change(
+        actor=actor,
+        action=action,
+        obj_type="compliance.case",
+        obj_id=str(case.pk),
+        object_repr=f"{case.reference} {case.customer.customer_ref}"[:200],
+        before=before,
+        after=_snapshot(case),
+        reason=reason,
+        detail=detail,
+    )
+
+
+def _case_url(case: Case) -> str:
+    return reverse("compliance:case", args=[case.pk])
+
+
+def _locked(case: Case) -> Case:
+    return Case.objects.select_for_update(of=("self",)).select_related("customer", "assigned_to").get(pk=case.pk)
+
+
+def _stop(clock_id, actor, reason: str) -> None:
+    if clock_id is None:
+        return
+    clock = Clock.objects.get(pk=clock_id)
+    if clock.stopped_at is None and clock.status != Clock.Status.CLOSED:
+        clock_stop_for(triggered_by=_user(actor), clock=clock, reason=reason)
+
+
+# --- persisting the batch ------------------------------------------------------------------
+
+
+def _ids_by_ref(model, field: str, refs) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for part in _chunks(sorted(set(refs))):
+        found.update(model.objects.filter(**{f"{field}__in": part}).values_list(field, "id"))
+    return found
+
+
+def _aware(value) -> dt.datetime:
+    moment = value.to_pydatetime() if hasattr(value, "to_pydatetime") else value
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, dt.timezone(dt.timedelta(hours=8)))
+    return moment
+
+
+def _open_case(customer_id: int, customer_ref: str, now, actor, *, run: MonitoringRun) -> Case:
+    case = Case.objects.create(customer_id=customer_id, opened_at=now)
+    clock = clock_start_for(
+        triggered_by=_user(actor),
+        rule_code=REVIEW_RULE,
+        object_type="compliance.case",
+        object_id=str(case.pk),
+        object_repr=f"{case.reference} {customer_ref}",
+    )
+    case.review_clock, case.due_at = clock, clock.due_at
+    case.save(update_fields=["review_clock", "due_at"])
+    _event(case, CaseEvent.Kind.OPENED, actor, detail={"run": run.pk}, at=now)
+    return case
+
+
+def _refresh_cases(case_ids, actor, now) -> int:
+    """Recompute each case's highest tier and score and its alert count; a case holding a
+    freeze-tier alert (or a confirmed sanctions hit) is escalated to the MLRO. Returns the
+    number escalated."""
+    escalated = 0
+    figures = (
+        Alert.objects.filter(case_id__in=case_ids)
+        .values("case_id")
+        .annotate(n=Count("id"), score=Max("score"), freeze=Count("id", filter=Q(tier="freeze")),
+                  hold=Count("id", filter=Q(tier="hold")))
+    )  # fmt: skip
+    for row in figures:
+        tier = "freeze" if row["freeze"] else "hold" if row["hold"] else "review"
+        case = Case.objects.select_related("customer").get(pk=row["case_id"])
+        case.alert_count, case.max_score, case.max_tier = row["n"], row["score"], tier
+        fields = ["alert_count", "max_score", "max_tier"]
+        if tier == "freeze" and case.status in (Case.Status.OPEN, Case.Status.UNDER_REVIEW):
+            before = _snapshot(case)
+            case.status, case.escalated_at = Case.Status.ESCALATED, now
+            fields += ["status", "escalated_at"]
+            case.save(update_fields=fields)
+            _event(
+                case, CaseEvent.Kind.ESCALATED, actor, _("Freeze tier: escalated to the MLRO automatically."), at=now
+            )
+            _record(actor, "aml_case_escalate", case, before, reason="freeze tier")
+            _notify_mlro(case)
+            escalated += 1
+            continue
+        case.save(update_fields=fields)
+    return escalated
+
+
+def _notify_mlro(case: Case) -> None:
+    notify(
+        recipients=list(holders("mlro")),
+        kind="aml_case_escalated",
+        title=_("AML case %(case)s escalated to the MLRO (%(tier)s)")
+        % {"case": case.reference, "tier": case.get_max_tier_display()},
+        url=_case_url(case),
+    )
+
+
+@transaction.atomic
+def alerts_persist(*, actor, alerts, run: MonitoringRun) -> dict:
+    """Store the engine's alerts frame (compliance.engine.monitoring.monitor) idempotently and
+    group them into cases. ``actor``: who ran the batch (a user, a SystemActor, or None for a
+    job on a worker). Returns the counts (also saved on ``run``)."""
+    if actor is not None:
+        require(actor, RUN, _("Your role may not run the AML monitoring batch."))
+    now = timezone.now()
+    records = alerts.to_dict("records") if len(alerts) else []
+    customers = _ids_by_ref(_customer_model(), "customer_ref", [a["customer_ref"] for a in records])
+    policies = _ids_by_ref(_policy_model(), "policy_ref", [a["policy_ref"] for a in records])
+    missing = sorted({a["customer_ref"] for a in records} - set(customers)) + sorted(
+        {a["policy_ref"] for a in records} - set(policies)
+    )
+    if missing:
+        raise ValidationError(_("Alerts name refs the book does not hold: %(refs)s") % {"refs": ", ".join(missing[:5])})
+    existing = {}
+    for part in _chunks([a["alert_id"] for a in records]):
+        for alert in Alert.objects.filter(alert_id__in=part).select_related("case"):
+            existing[alert.alert_id] = alert
+    new, changed, unchanged = [], [], 0
+    for a in records:
+        score = Decimal(str(round(float(a["score"]), 2)))
+        refs = [str(r) for r in a["txn_refs"]]
+        old = existing.get(a["alert_id"])
+        if old is None:
+            new.append((a, score, refs))
+        elif old.txn_refs != refs or old.score != score or old.tier != a["tier"]:
+            changed.append((old, a, score, refs))
+        else:
+            unchanged += 1
+    # Cases: one open case per customer; alerts join it, or a new one is opened.
+    touched_customers = {customers[a["customer_ref"]] for a, *_ in new} | {
+        customers[a["customer_ref"]] for _old, a, *_ in changed
+    }
+    open_cases = {}
+    for part in _chunks(sorted(touched_customers)):
+        for case in Case.objects.filter(customer_id__in=part).exclude(status=Case.Status.CLOSED):
+            open_cases[case.customer_id] = case
+    ref_of = {v: k for k, v in customers.items()}
+    opened = 0
+
+    def case_for(customer_id: int) -> Case:
+        nonlocal opened
+        if customer_id not in open_cases:
+            open_cases[customer_id] = _open_case(customer_id, ref_of[customer_id], now, actor, run=run)
+            opened += 1
+        return open_cases[customer_id]
+
+    rows, events = [], []
+    for a, score, refs in new:
+        case = case_for(customers[a["customer_ref"]])
+        rows.append(
+            Alert(
+                alert_id=a["alert_id"], rules_version=a["explanation"].get("catalogue", run.rules_version),
+                rule_codes=";".join(a["rule_ids"]), customer_id=customers[a["customer_ref"]],
+                policy_id=policies[a["policy_ref"]], txn_refs=refs, score=score, tier=a["tier"],
+                explanation=a["explanation"], created_at=_aware(a["created_at"]), raised_at=now, updated_at=now,
+                first_run=run, last_run=run, case=case,
+            )
+        )  # fmt: skip
+    Alert.objects.bulk_create(rows, batch_size=500)
+    if connection_lacks_returning(rows):
+        by_id = _ids_by_ref(Alert, "alert_id", [r.alert_id for r in rows])
+        for r in rows:
+            r.pk = by_id[r.alert_id]
+    AlertRule.objects.bulk_create(
+        [
+            AlertRule(alert_id=r.pk, rule_id=rule["rule_id"], weight=Decimal(str(rule["weight"])))
+            for r in rows
+            for rule in r.explanation.get("rules", [])
+        ],
+        batch_size=1000,
+    )
+    for r in rows:
+        events.append(
+            CaseEvent(
+                case_id=r.case_id,
+                kind=CaseEvent.Kind.ALERT_ADDED,
+                at=now,
+                actor=_user(actor),
+                text=f"{r.alert_id} {r.rule_codes} ({r.tier}, {r.score:g})",
+                detail={"alert": r.alert_id, "run": run.pk},
+            )
+        )
+    moved = 0
+    for old, a, score, refs in changed:
+        before = {"txn_refs": old.txn_refs, "score": str(old.score), "tier": old.tier}
+        old.txn_refs, old.score, old.tier, old.explanation = refs, score, a["tier"], a["explanation"]
+        old.rule_codes, old.updated_at, old.last_run = ";".join(a["rule_ids"]), now, run
+        detail = {"alert": old.alert_id, "run": run.pk, "before": before}
+        if old.case is not None and not old.case.is_open:
+            # The episode grew after its case was decided: it is re-raised into the customer's
+            # open case; the closed case keeps a record of it.
+            target = case_for(old.customer_id)
+            moved_text = f"{old.alert_id} → {target.reference}"
+            events.append(
+                CaseEvent(case_id=old.case_id, kind="alert_moved", at=now, actor=_user(actor), text=moved_text,
+                          detail=detail)
+            )  # fmt: skip
+            old.case, old.status, old.disposition = target, Alert.Status.OPEN, ""
+            moved += 1
+        old.save()
+        AlertRule.objects.filter(alert=old).delete()
+        AlertRule.objects.bulk_create(
+            [
+                AlertRule(alert=old, rule_id=r["rule_id"], weight=Decimal(str(r["weight"])))
+                for r in a["explanation"]["rules"]
+            ]
+        )
+        updated_text = f"{old.alert_id} {old.rule_codes} ({old.tier}, {old.score:g})"
+        events.append(
+            CaseEvent(case_id=old.case_id, kind="alert_updated", at=now, actor=_user(actor), text=updated_text,
+                      detail=detail)
+        )  # fmt: skip
+    CaseEvent.objects.bulk_create(events, batch_size=1000)
+    escalated = _refresh_cases(sorted({c.pk for c in open_cases.values()}), actor, now)
+    counts = {
+        "alerts_found": len(records),
+        "alerts_new": len(new),
+        "alerts_updated": len(changed),
+        "alerts_unchanged": unchanged,
+        "cases_opened": opened,
+        "cases_escalated": escalated,
+        "alerts_reraised": moved,
+    }
+    for key in ("alerts_found", "alerts_new", "alerts_updated", "alerts_unchanged", "cases_opened"):
+        setattr(run, key, counts[key])
+    run.summary = {**run.summary, **counts}
+    run.save()
+    audit.record_change(actor=actor, action="aml_alerts_persist", obj_type="compliance.monitoringrun",
+                        obj_id=str(run.pk), object_repr=str(run), detail=counts)  # fmt: skip
+    return counts
+
+
+def connection_lacks_returning(rows) -> bool:
+    return bool(rows) and rows[0].pk is None
+
+
+def _customer_model():
+    from customers.models import Customer
+
+    return Customer
+
+
+def _policy_model():
+    from customers.models import Policy
+
+    return Policy
+
+
+def run_start(*, actor, source: str, rules_version: str, job_id=None, part: int = 0, parts: int = 1) -> MonitoringRun:
+    return MonitoringRun.objects.create(
+        source=source, job_id=job_id, part=part, parts=parts, rules_version=rules_version,
+        started_at=timezone.now(), requested_by=_user(actor),
+    )  # fmt: skip
+
+
+def run_finish(run: MonitoringRun, *, transactions: int, status: str = MonitoringRun.Status.DONE, **summary) -> None:
+    run.transactions, run.status, run.finished_at = transactions, status, timezone.now()
+    run.summary = {**run.summary, **summary}
+    run.save(update_fields=["transactions", "status", "finished_at", "summary"])
+
+
+# --- working a case ----------------------------------------------------------------------
+
+
+def _require_work(actor, message: str) -> None:
+    require(actor, WORK, message)
+
+
+def _require_open(case: Case) -> None:
+    if not case.is_open:
+        raise ValidationError(_("Case %(case)s is closed.") % {"case": case.reference})
+
+
+@transaction.atomic
+def case_assign(*, actor, case: Case, assignee=None) -> Case:
+    """Assign the case to an analyst (``assignee``, default the actor); an open case goes
+    under review."""
+    _require_work(actor, _("Your role may not work AML cases."))
+    case = _locked(case)
+    _require_open(case)
+    assignee = assignee or actor
+    if not (assignee.is_active and assignee.has_perm(WORK)) or holds_read_only_role(assignee):
+        raise ValidationError({"assignee": _("%(user)s may not work AML cases.") % {"user": assignee.get_username()}})
+    before = _snapshot(case)
+    case.assigned_to = assignee
+    if case.status == Case.Status.OPEN:
+        case.status = Case.Status.UNDER_REVIEW
+    case.save(update_fields=["assigned_to", "status"])
+    _event(case, CaseEvent.Kind.ASSIGNED, actor, assignee.get_username())
+    _record(actor, "aml_case_assign", case, before)
+    if assignee.pk != getattr(actor, "pk", None):
+        notify(recipients=[assignee], kind="aml_case_assigned", url=_case_url(case),
+               title=_("AML case %(case)s assigned to you") % {"case": case.reference})  # fmt: skip
+    return case
+
+
+@transaction.atomic
+def case_note(*, actor, case: Case, text: str) -> CaseEvent:
+    _require_work(actor, _("Your role may not write on AML cases."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _("A note needs some text.")})
+    case = _locked(case)
+    event = _event(case, CaseEvent.Kind.NOTE, actor, text)
+    _record(actor, "aml_case_note", case, None, detail={"event": event.pk})
+    return event
+
+
+@transaction.atomic
+def case_escalate(*, actor, case: Case, reason: str) -> Case:
+    _require_work(actor, _("Your role may not escalate AML cases."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the case goes to the MLRO.")})
+    case = _locked(case)
+    _require_open(case)
+    if case.status == Case.Status.ESCALATED:
+        raise ValidationError(_("Case %(case)s is already with the MLRO.") % {"case": case.reference})
+    before = _snapshot(case)
+    case.status, case.escalated_at = Case.Status.ESCALATED, timezone.now()
+    case.save(update_fields=["status", "escalated_at"])
+    _event(case, CaseEvent.Kind.ESCALATED, actor, reason)
+    _record(actor, "aml_case_escalate", case, before, reason=reason)
+    _notify_mlro(case)
+    return case
+
+
+@transaction.atomic
+def case_dispose(*, actor, case: Case, disposition: str, reason: str) -> Case:
+    """Decide the case. Returns it closed, or (a hold-tier case decided "not suspicious" by a
+    first reviewer) still open with the proposal waiting for a second reviewer."""
+    _require_work(actor, _("Your role may not decide AML cases."))
+    if disposition not in Disposition.values:
+        raise ValidationError({"disposition": _("Choose not suspicious or suspicious.")})
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("A decision needs its reason.")})
+    case = _locked(case)
+    _require_open(case)
+    if case.status == Case.Status.ESCALATED:
+        require(
+            actor,
+            DECIDE,
+            _("Refused: case %(case)s is escalated; only the MLRO decides it.") % {"case": case.reference},
+        )
+    if disposition == Disposition.SUSPICIOUS:
+        require(actor, DECIDE, _("Refused: confirming a case suspicious is the MLRO's decision; escalate the case."))
+    before = _snapshot(case)
+    now = timezone.now()
+    needs_second = case.max_tier == "hold" and disposition == Disposition.NOT_SUSPICIOUS and not actor.has_perm(DECIDE)
+    if needs_second:
+        if case.proposed_by_id is None or case.proposed_disposition != disposition:
+            case.proposed_disposition, case.proposed_by = disposition, actor
+            case.save(update_fields=["proposed_disposition", "proposed_by"])
+            _event(case, CaseEvent.Kind.PROPOSED, actor, reason, {"disposition": disposition})
+            _record(actor, "aml_case_propose", case, before, reason=reason)
+            return case
+        if case.proposed_by_id == actor.pk:
+            raise PermissionDenied(
+                _(
+                    "Refused (second reviewer): you proposed this disposition; "
+                    "another analyst or the MLRO must confirm it."
+                )
+            )
+    case.status, case.disposition, case.closed_at = Case.Status.CLOSED, disposition, now
+    case.decided_by, case.decision_reason = _user(actor), reason
+    _stop(case.review_clock_id, actor, f"case decided: {disposition}")
+    fields = ["status", "disposition", "closed_at", "decided_by", "decision_reason", "report_clock", "due_at"]
+    case.due_at = None
+    if disposition == Disposition.SUSPICIOUS:
+        clock = clock_start_for(triggered_by=_user(actor), rule_code=STR_RULE, object_type="compliance.case",
+                                object_id=str(case.pk), object_repr=f"{case.reference} {case.customer.customer_ref}",
+                                extra_notify=["aml_analyst"])  # fmt: skip
+        case.report_clock, case.due_at = clock, clock.due_at
+    case.save(update_fields=fields)
+    decided = list(case.alerts.values_list("alert_id", "score", "tier"))
+    case.alerts.update(status=Alert.Status.CLOSED, disposition=disposition)
+    detail = {"disposition": disposition, "alerts": [[a, str(s), t] for a, s, t in decided]}
+    if case.proposed_by_id:
+        detail["proposed_by"] = case.proposed_by.get_username()
+    _event(case, CaseEvent.Kind.DISPOSED, actor, reason, detail)
+    _record(actor, "aml_case_dispose", case, before, reason=reason, detail={"disposition": disposition})
+    return case
+
+
+# --- suspicious transaction reports ---------------------------------------------------------
+
+
+def _report_record(actor, action: str, report: SuspiciousTransactionReport, before: dict | None, reason: str = ""):
+    audit.record_change(
+        actor=actor, action=action, obj_type="compliance.suspicioustransactionreport", obj_id=str(report.pk),
+        object_repr=str(report), before=before, reason=reason,
+        after={"status": report.status, "reference": report.reference, "revision": report.revision},
+    )  # fmt: skip
+
+
+def _transactions_of(case: Case, txn_refs: list[str] | None):
+    from customers.models import PolicyTransaction
+
+    if txn_refs is None:
+        txn_refs = list(dict.fromkeys(r for refs in case.alerts.values_list("txn_refs", flat=True) for r in refs))
+    txn_refs = [str(r).strip() for r in txn_refs if str(r).strip()]
+    if not txn_refs:
+        raise ValidationError({"txn_refs": _("Name at least one transaction to report.")})
+    found = {t.txn_ref: t for t in PolicyTransaction.objects.filter(txn_ref__in=txn_refs)}
+    unknown = [r for r in txn_refs if r not in found]
+    if unknown:
+        raise ValidationError({"txn_refs": _("Unknown transactions: %(refs)s") % {"refs": ", ".join(unknown[:5])}})
+    return txn_refs, sum((found[r].amount for r in txn_refs), Decimal("0"))
+
+
+@transaction.atomic
+def str_draft(*, actor, case: Case, activity_type: str, grounds: str, action_taken: str = "",
+              txn_refs: list[str] | None = None) -> SuspiciousTransactionReport:  # fmt: skip
+    """Draft (or revise a draft of) the report of a case confirmed suspicious."""
+    _require_work(actor, _("Your role may not draft suspicious transaction reports."))
+    case = _locked(case)
+    if case.disposition != Disposition.SUSPICIOUS:
+        raise ValidationError(_("Only a case confirmed suspicious is reported (case %(case)s is not).")
+                              % {"case": case.reference})  # fmt: skip
+    activity_type, grounds = (activity_type or "").strip(), (grounds or "").strip()
+    errors = {}
+    if not activity_type:
+        errors["activity_type"] = _("Name the suspected activity.")
+    if not grounds:
+        errors["grounds"] = _("Give the grounds for suspicion.")
+    if errors:
+        raise ValidationError(errors)
+    refs, total = _transactions_of(case, txn_refs)
+    report = SuspiciousTransactionReport.objects.select_for_update().filter(case=case).first()
+    now = timezone.now()
+    if report is None:
+        report = SuspiciousTransactionReport(case=case, drafted_by=actor, drafted_at=now)
+        before = None
+    else:
+        if report.status != SuspiciousTransactionReport.Status.DRAFT:
+            raise ValidationError(_("The report is %(status)s; only a draft can be edited.")
+                                  % {"status": report.get_status_display()})  # fmt: skip
+        before = {"status": report.status, "revision": report.revision}
+        report.drafted_by, report.drafted_at = actor, now
+    report.activity_type, report.grounds, report.action_taken = activity_type, grounds, (action_taken or "").strip()
+    report.txn_refs, report.amount_total = refs, total
+    report.save()
+    _event(case, CaseEvent.Kind.STR_DRAFTED, actor, activity_type, {"report": report.pk, "transactions": len(refs)})
+    _report_record(actor, "aml_str_draft", report, before)
+    return report
+
+
+@transaction.atomic
+def str_submit(*, actor, report: SuspiciousTransactionReport) -> SuspiciousTransactionReport:
+    _require_work(actor, _("Your role may not submit suspicious transaction reports."))
+    report = SuspiciousTransactionReport.objects.select_for_update().select_related("case__customer").get(pk=report.pk)
+    if report.status != SuspiciousTransactionReport.Status.DRAFT:
+        raise ValidationError(_("Only a draft is submitted (this report is %(status)s).")
+                              % {"status": report.get_status_display()})  # fmt: skip
+    before = {"status": report.status}
+    report.status, report.submitted_at = SuspiciousTransactionReport.Status.SUBMITTED, timezone.now()
+    report.save(update_fields=["status", "submitted_at"])
+    _event(report.case, CaseEvent.Kind.STR_SUBMITTED, actor, detail={"report": report.pk})
+    _report_record(actor, "aml_str_submit", report, before)
+    notify(recipients=[u for u in holders("mlro") if u.pk != report.drafted_by_id], kind="aml_str_submitted",
+           title=_("Suspicious transaction report on %(case)s to approve") % {"case": report.case.reference},
+           url=reverse("compliance:str", args=[report.pk]))  # fmt: skip
+    return report
+
+
+def _checker(actor, report: SuspiciousTransactionReport) -> None:
+    require(actor, DECIDE, _("Only the MLRO approves or returns suspicious transaction reports."))
+    if report.drafted_by_id == getattr(actor, "pk", None):
+        raise PermissionDenied(
+            _("Refused (maker-checker): you drafted this report; another MLRO must approve or return it.")
+        )
+
+
+@transaction.atomic
+def str_approve(*, actor, report: SuspiciousTransactionReport, comment: str = "") -> SuspiciousTransactionReport:
+    """The MLRO approves: the report is recorded with its reference and C14 stops."""
+    report = SuspiciousTransactionReport.objects.select_for_update().select_related("case__customer").get(pk=report.pk)
+    _checker(actor, report)
+    if report.status != SuspiciousTransactionReport.Status.SUBMITTED:
+        raise ValidationError(_("Only a submitted report is approved (this one is %(status)s).")
+                              % {"status": report.get_status_display()})  # fmt: skip
+    before = {"status": report.status}
+    now = timezone.now()
+    report.status, report.approved_by, report.approved_at = SuspiciousTransactionReport.Status.RECORDED, actor, now
+    report.reference = f"STR-{timezone.localdate(now):%Y}-{report.pk:06d}"
+    report.save(update_fields=["status", "approved_by", "approved_at", "reference"])
+    case = report.case
+    _stop(case.report_clock_id, actor, f"report {report.reference} recorded")
+    Case.objects.filter(pk=case.pk).update(due_at=None)
+    _event(case, CaseEvent.Kind.STR_APPROVED, actor, (comment or "").strip(), {"reference": report.reference})
+    _report_record(actor, "aml_str_approve", report, before, reason=comment)
+    return report
+
+
+@transaction.atomic
+def str_return(*, actor, report: SuspiciousTransactionReport, comment: str) -> SuspiciousTransactionReport:
+    report = SuspiciousTransactionReport.objects.select_for_update().select_related("case__customer").get(pk=report.pk)
+    _checker(actor, report)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationError({"comment": _("Say what to change when returning a report.")})
+    if report.status != SuspiciousTransactionReport.Status.SUBMITTED:
+        raise ValidationError(_("Only a submitted report is returned (this one is %(status)s).")
+                              % {"status": report.get_status_display()})  # fmt: skip
+    before = {"status": report.status}
+    report.status, report.return_comment = SuspiciousTransactionReport.Status.DRAFT, comment
+    report.revision += 1
+    report.save(update_fields=["status", "return_comment", "revision"])
+    _event(report.case, CaseEvent.Kind.STR_RETURNED, actor, comment, {"report": report.pk})
+    _report_record(actor, "aml_str_return", report, before, reason=comment)
+    title = _("Report on %(case)s returned: %(comment)s") % {"case": report.case.reference, "comment": comment}
+    notify(recipients=[report.drafted_by], kind="aml_str_returned", title=title,
+           url=reverse("compliance:str", args=[report.pk]))  # fmt: skip
+    return report
+
+
+# --- large-value transaction reports --------------------------------------------------------
+
+
+@transaction.atomic
+def lvtr_generate(*, actor, since: dt.date, until: dt.date | None = None) -> dict:
+    """Large-value reports for the transactions from ``since`` to ``until`` (local days,
+    inclusive): one per reportable transaction, never twice, each with its C13 clock
+    started at the transaction's time. The actor needs run_monitoring and may start clocks."""
+    from compliance.lvtr import reportable
+
+    require(actor, RUN, _("Your role may not generate large-value reports."))
+    require(actor, "clocks.change_clock", _("Your role may not start regulatory clocks."))
+    until = until or timezone.localdate()
+    if since > until:
+        raise ValidationError({"since": _("The first day is after the last day.")})
+    found = reportable(since, until)
+    done = set(
+        LargeValueReport.objects.filter(transaction_id__in=[r["transaction_id"] for r in found]).values_list(
+            "transaction_id", flat=True
+        )
+    )
+    now, created = timezone.now(), []
+    for r in found:
+        if r["transaction_id"] in done:
+            continue
+        report = LargeValueReport.objects.create(
+            transaction_id=r["transaction_id"], customer_id=r["customer_id"], category=r["category"],
+            currency=r["currency"], threshold=r["threshold"], amount=r["amount"], day_total=r["day_total"],
+            report_day=r["report_day"], source=r["source"][:300], generated_at=now,
+        )  # fmt: skip
+        clock = clock_start(
+            actor=actor, rule_code=LVTR_RULE, object_type="compliance.largevaluereport", object_id=str(report.pk),
+            object_repr=f"{r['txn_ref']} {r['category']} {r['amount']} {r['currency']}", started_at=r["timestamp"],
+        )  # fmt: skip
+        report.clock, report.due_at = clock, clock.due_at
+        report.save(update_fields=["clock", "due_at"])
+        created.append(report.pk)
+    counts = {"since": since.isoformat(), "until": until.isoformat(), "reportable": len(found),
+              "created": len(created), "already": len(found) - len(created)}  # fmt: skip
+    audit.record_change(actor=actor, action="aml_lvtr_generate", obj_type="compliance.largevaluereport",
+                        obj_id=f"{since}..{until}", detail=counts)  # fmt: skip
+    return counts
+
+
+@transaction.atomic
+def lvtr_mark_reported(*, actor, report: LargeValueReport, reference: str) -> LargeValueReport:
+    require(actor, REPORT_LV, _("Your role may not record large-value reports as filed."))
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError({"reference": _("Give the filing reference of the report.")})
+    report = LargeValueReport.objects.select_for_update().get(pk=report.pk)
+    if report.status == LargeValueReport.Status.REPORTED:
+        raise ValidationError(_("This report was already filed as %(ref)s.") % {"ref": report.reference})
+    if LargeValueReport.objects.filter(reference=reference).exists():
+        raise ValidationError({"reference": _("Reference %(ref)s is already used.") % {"ref": reference}})
+    report.status, report.reference = LargeValueReport.Status.REPORTED, reference
+    report.reported_by, report.reported_at = _user(actor), timezone.now()
+    report.save(update_fields=["status", "reference", "reported_by", "reported_at"])
+    _stop(report.clock_id, actor, f"filed as {reference}")
+    audit.record_change(actor=actor, action="aml_lvtr_report", obj_type="compliance.largevaluereport",
+                        obj_id=str(report.pk), object_repr=str(report), before={"status": "pending"},
+                        after={"status": report.status, "reference": reference})  # fmt: skip
+    return report
