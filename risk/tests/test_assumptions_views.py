@@ -71,3 +71,13 @@ def test_compare_shows_each_changed_field_old_and_new(actuary, internal_auditor)
     assert reader.get(f"/risk/assumptions/{base.pk}/new/").status_code == 403
     assert reader.post(f"/risk/assumptions/{v2.pk}/submit/").status_code == 403
     assert reader.get("/risk/assumptions/compare/?old=999999&new=1").status_code == 404
+
+
+def test_the_run_form_offers_the_approved_versions_only(actuary, chief_actuary):
+    base = AssumptionSet.objects.get(name="cross_default", version=1)
+    draft = {"parameters": json.dumps({**base.parameters, "premium_loading": 0.4}), "note": "x"}
+    client_for(actuary).post(f"/risk/assumptions/{base.pk}/new/", draft)
+    page = client_for(actuary).get("/jobs/run/book_valuation/").content.decode()
+    assert '<option value="cross_default:1" selected>cross_default v1</option>' in page
+    assert '<option value="basiclife:1">basiclife v1</option>' in page
+    assert "cross_default:2" not in page  # a draft is not offered
