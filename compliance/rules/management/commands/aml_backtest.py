@@ -20,6 +20,10 @@ def _fmt(value) -> str:
 class Command(BaseCommand):
     help = "Backtest a rule version over the whole history against the planted typology labels."
 
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # --version names the rule version here, replacing Django's "print the Django version".
+        return super().create_parser(prog_name, subcommand, conflict_handler="resolve", **kwargs)
+
     def add_arguments(self, parser):
         parser.add_argument("--version", required=True, help="rule version name, e.g. rules-v2")
         parser.add_argument("--shadow", action="store_true", help="also compare with the live version")
