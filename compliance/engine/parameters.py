@@ -250,8 +250,8 @@ def _rule(rule_id: str, raw: Any, sources: dict[str, str]) -> Rule:
     for name, (kind, default) in OPTIONAL_RULE_PARAMS.get(rule_id, {}).items():
         p = params.get(name)
         pw = f"{where}.params.{name}"
-        if p is None:
-            values[name], param_sources[name] = default, ""
+        if p is None:  # the file predates the parameter: its default keeps the rule as its source wrote it
+            values[name], param_sources[name] = default, _source(raw["source"], sources, f"{where}.source")
             continue
         if not isinstance(p, dict) or "value" not in p or "source" not in p:
             raise ValueError(f"{pw}: needs value and source")
