@@ -209,3 +209,26 @@ def test_large_value_reports_are_generated_once_with_their_c13_clock():
     assert report.status == "reported" and Clock.objects.get(pk=clock.pk).stopped_at is not None
     with pytest.raises(PermissionDenied):
         services.lvtr_generate(actor=_user("aud", "internal_auditor"), since=dt.date(2026, 9, 1))
+
+
+def test_aml_monitor_save_is_idempotent_and_lvtr_needs_an_actor():
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    _early_surrender()
+    out = io.StringIO()
+    call_command("aml_monitor", "--save", stdout=out)
+    assert "1 new, 0 updated, 0 unchanged; 1 cases opened" in out.getvalue()
+    out = io.StringIO()
+    call_command("aml_monitor", "--save", stdout=out)
+    assert "0 new, 0 updated, 1 unchanged; 0 cases opened" in out.getvalue()
+    assert Alert.objects.count() == 1 and AuditEvent.objects.filter(action="aml_alerts_persist").count() == 2
+    assert AuditEvent.objects.filter(action="aml_alerts_persist").first().actor_name.startswith("system:")
+    with pytest.raises(CommandError, match="--actor"):
+        call_command("aml_monitor", "--lvtr-since", "2025-01-01", stdout=io.StringIO())
+    _user("ana", "aml_analyst")
+    out = io.StringIO()
+    call_command("aml_monitor", "--lvtr-since", "2025-01-01", "--actor", "ana", stdout=out)
+    # Domestic transfers by a natural person are reported from 500,000: neither 100,000 nor 70,000 is.
+    assert "large-value reports 2025-01-01.." in out.getvalue() and "0 reportable, 0 new" in out.getvalue()
