@@ -88,9 +88,12 @@ def capital_steps(position: dict) -> list[tuple[str, str, float]]:
 def waterfall_chart(position: dict) -> dict:
     """A bar per step (modules up, diversification and the reductions down) and the result."""
     steps = capital_steps(position)
+    short = {"module_life": _("Life"), "module_non_life": _("Non-life"), "module_market": _("Market"),
+             "module_credit": _("Credit"), "diversification": _("Diversification"), "loss_absorbency": _("LA"),
+             "size_reduction": _("Size"), "control_risk_capital": _("Q(S)"), "add_ons": _("Add-ons")}  # fmt: skip
     return {
         "kind": "bar",
-        "categories": [label for _key, label, _v in steps] + [_("Minimum capital")],
+        "categories": [short.get(key, label) for key, label, _v in steps] + [_("MC")],
         "axes": [{"name": _("CNY"), "format": "money"}],
         "series": [
             {"name": _("Step"), "data": [round(v, 2) for _k, _l, v in steps] + [None]},
@@ -102,7 +105,10 @@ def waterfall_chart(position: dict) -> dict:
 def stress_chart(summary: dict) -> dict:
     rows = summary.get("stress") or []
     position = summary["solvency"]
-    names = [_("Base")] + [stress_label(r["scenario"]) for r in rows]
+    short = {"stress1_new_business_high": _("S1 NB 130%"), "stress1_new_business_low": _("S1 NB 70%"),
+             "stress2_rate_up_50bp": _("S2"), "stress3_rate_down": _("S3"),
+             "sensitivity_rate_down_50bp": _("Sensitivity"), "cash_flow_test": _("Cash-flow test")}  # fmt: skip
+    names = [_("Base")] + [short.get(r["scenario"], r["scenario"]) for r in rows]
     core = [_pct(position["ratio_core"])] + [_pct(r["ratio_core_after"]) for r in rows]
     comprehensive = [_pct(position["ratio_comprehensive"])] + [_pct(r["ratio_comprehensive_after"]) for r in rows]
     core_min, comp_min = _pct(position["core_minimum"]), _pct(position["comprehensive_minimum"])

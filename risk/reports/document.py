@@ -64,6 +64,8 @@ def format_value(value, fmt: str) -> str:
     """How the PDF (and the screens' reader) shows a value: 1,234,567.89 · 123.45% · 0.950."""
     if value is None:
         return "–"
+    if fmt != TEXT and value == 0:
+        value = abs(value)  # no "-0.00"
     if fmt == MONEY:
         return f"{value:,.2f}"
     if fmt == PERCENT:

@@ -21,7 +21,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from reportlab.platypus.flowables import KeepTogether
 
 from risk.reports.document import TEXT, Report, format_value
 
@@ -38,13 +37,25 @@ def fonts_for(language: str) -> tuple[str, str]:
     return LATIN_FONT, LATIN_BOLD
 
 
+# Characters the standard Latin fonts (and the Adobe-GB1 collection) lack: plain equivalents.
+SUBSTITUTES = str.maketrans({"\u2212": "-", "\u1d40": "T"})
+CJK_SUBSTITUTES = str.maketrans({"\u2212": "-", "\u1d40": "T", "\u00b7": "\u30fb"})
+
+
 def to_pdf(report: Report, language: str = "en") -> bytes:
     regular, bold = fonts_for(language)
+    cjk = regular == CJK_FONT
+
+    def text(value: str) -> str:
+        return escape(value.translate(CJK_SUBSTITUTES if cjk else SUBSTITUTES))
+
     styles = getSampleStyleSheet()
     title = ParagraphStyle("title", parent=styles["Title"], fontName=bold, fontSize=15, leading=19)
-    heading = ParagraphStyle("heading", parent=styles["Heading2"], fontName=bold, fontSize=11, leading=14)
-    body = ParagraphStyle("body", parent=styles["BodyText"], fontName=regular, fontSize=8, leading=10)
-    note = ParagraphStyle("note", parent=body, fontSize=7, leading=9, textColor=colors.grey)
+    heading = ParagraphStyle("heading", parent=styles["Heading2"], fontName=bold, fontSize=11, leading=14,
+                             keepWithNext=1)  # fmt: skip
+    body = ParagraphStyle("body", parent=styles["BodyText"], fontName=regular, fontSize=8, leading=10, spaceBefore=0,
+                          spaceAfter=0)  # fmt: skip
+    note = ParagraphStyle("note", parent=body, fontSize=7, leading=9, textColor=colors.grey, spaceBefore=2)
     out = BytesIO()
     document = SimpleDocTemplate(
         out,
@@ -57,20 +68,21 @@ def to_pdf(report: Report, language: str = "en") -> bytes:
         author="insurer",
         subject=report.subtitle,
     )
-    story = [Paragraph(escape(report.title), title), Paragraph(escape(report.subtitle), body), Spacer(1, 4 * mm)]
+    story = [Paragraph(text(report.title), title), Paragraph(text(report.subtitle), body), Spacer(1, 4 * mm)]
     for section in report.sections:
-        data = [[Paragraph(escape(h), body) for h in section.headers]]
+        data = [[Paragraph(text(h), body) for h in section.headers]]
         for row in section.rows:
-            cells = [Paragraph(escape(row.label), body)]
+            cells = [Paragraph(text(row.label), body)]
             for value, fmt in zip(row.values, row.formats, strict=True):
                 cells.append(
-                    Paragraph(escape(format_value(value, fmt)), body) if fmt == TEXT else format_value(value, fmt)
+                    Paragraph(text(format_value(value, fmt)), body) if fmt == TEXT else format_value(value, fmt)
                 )
             data.append(cells)
-        first = 95 * mm if len(section.headers) <= 2 else 70 * mm
-        rest = (267 * mm - first) / max(len(section.headers) - 1, 1)
-        widths = [first] + [rest if len(section.headers) > 2 else 90 * mm] * (len(section.headers) - 1)
-        table = Table(data, colWidths=widths, repeatRows=1)
+        if len(section.headers) <= 2:
+            widths = [130 * mm, 70 * mm]
+        else:
+            widths = [70 * mm] + [197 * mm / (len(section.headers) - 1)] * (len(section.headers) - 1)
+        table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
                 [
@@ -83,9 +95,9 @@ def to_pdf(report: Report, language: str = "en") -> bytes:
                 ]
             )
         )
-        block = [Paragraph(escape(section.title), heading), table]
+        story += [Paragraph(text(section.title), heading), table]
         if section.note:
-            block.append(Paragraph(escape(section.note), note))
-        story += [KeepTogether(block), Spacer(1, 3 * mm)]
+            story.append(Paragraph(text(section.note), note))
+        story.append(Spacer(1, 3 * mm))
     document.build(story)
     return out.getvalue()
