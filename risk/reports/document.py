@@ -112,6 +112,13 @@ def module_label(name: str) -> str:
     }.get(name, name)
 
 
+def _assumption_rows(used: dict | None) -> list[Row]:
+    if not used:
+        return []
+    text = f"{used.get('name', '')} v{used.get('version', '')}, sha256 {used.get('content_hash', '')}"
+    return [_one("assumption_set", _("Approved assumption set"), text, TEXT)]
+
+
 def stress_section(stress_job: Job) -> Section:
     summary = stress_job.result_summary or {}
     headers = (
@@ -225,6 +232,7 @@ def build(job: Job, stress_job: Job | None = None) -> Report:
             _one("run", _("Solvency run"), str(job.pk), TEXT),
             _one("valuation_date", _("Valuation date"), summary["valuation_date"], TEXT),
             _one("basis", _("Basis"), summary["basis"], TEXT),
+            *_assumption_rows(job.parameters.get("assumption_set")),
             _one("policies", _("Policies in force"), summary["policies"], COUNT),
             _one("valued", _("Valued (term business)"), summary["valued"], COUNT),
             _one("skipped", _("Not valued, by reason"), skipped, TEXT),
