@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "compliance",
     "compliance.screening",
     "compliance.rules",
+    "compliance.holds",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from customers.imports import fields as f
 from customers.imports.base import FileSpec, Table, chunks, values_in
 from customers.models import Customer, Policy, PolicyTransaction
+from insurer import payouts
 from insurer.errors import RowError, RowErrors
 
 SPEC = FileSpec(
@@ -44,6 +45,7 @@ SPEC = FileSpec(
 KINDS = PolicyTransaction.Kind.values
 METHODS = PolicyTransaction.Method.values
 NON_MONETARY = PolicyTransaction.NON_MONETARY
+OUTGOING = frozenset(KINDS) - PolicyTransaction.MONEY_IN - NON_MONETARY
 # Database columns in the order rows are built (and COPYed).
 COLUMNS = (
     "txn_ref",
@@ -308,12 +310,24 @@ def _insert(rows: list[tuple]) -> None:
             )
 
 
+def _refuse_held_payouts(table: Table, rows: list[tuple], fresh: list[tuple]) -> None:
+    """New outgoing payments the payout guards refuse (insurer/payouts.py: a held or frozen
+    policy) are row errors, reported with any others: the whole file is refused. One batch
+    for the file, not one check per row."""
+    refused = payouts.refusals([payouts.Payment(r[1], r[2], r[0], r[8]) for r in fresh if r[2] in OUTGOING])
+    if refused:
+        row_of = {r[0]: number for r, number in zip(rows, table.numbers, strict=True)}
+        table.errors.extend(RowError(row_of[x.payment.txn_ref], "policy_ref", x.message) for x in refused)
+
+
 def run(table: Table, result) -> None:
     rows, policies, customers = validate(table)
+    fresh = rows  # until the rows already stored are set apart
     if not table.errors:
         fresh, result.unchanged = _split_existing(
             table, rows, {v: k for k, v in policies.items()}, {v: k for k, v in customers.items()}
         )
+    _refuse_held_payouts(table, rows, fresh)
     if table.errors:
         raise RowErrors(sorted(table.errors, key=lambda e: e.row or 0), source=table.source)
     with transaction.atomic():
