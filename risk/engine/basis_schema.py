@@ -138,7 +138,10 @@ def _check_table(name: str, spec: Any, problems: list[Problem]) -> None:
     if not isinstance(rows, list) or not rows:
         problems.append(Problem(f"{where}.qx", "must be a non-empty list of rows, one per age"))
         return
-    width = len(rows[0]) if isinstance(rows[0], list) else 0
+    if not isinstance(rows[0], list) or not rows[0]:
+        problems.append(Problem(f"{where}.qx[age {min_age}]", "must be a list of rates (select..., ultimate)"))
+        return
+    width = len(rows[0])
     for i, row in enumerate(rows):
         at = f"{where}.qx[age {min_age + i}]"
         if not isinstance(row, list) or not row or len(row) != width:

@@ -203,3 +203,20 @@ def test_a_job_records_the_set_it_used_and_refuses_a_set_changed_behind_its_back
         assumptions.basis_for_run(job.parameters["assumption_set"])
     with pytest.raises(assumptions.UnapprovedBasis, match="names no approved assumption set"):
         assumptions.basis_for_run(None)
+
+
+def test_a_basis_own_table_is_checked_row_by_row():
+    parameters = {**shipped().parameters, "mortality": {"M": "XM", "F": "CL2"}, "tables": {"XM": {
+        "min_age": 18, "qx": [[0.001, 0.002], [0.001, 1.5], [0.002]], "source": ""}}}  # fmt: skip
+    problems = [str(p) for p in basis_schema.problems_in(parameters)]
+    assert problems == [
+        "tables.XM.source: say where the table comes from",
+        "tables.XM.qx[age 19]: column 1 = 1.5 is not a rate 0..1",
+        "tables.XM.qx[age 20]: must be a list of 2 rates (select..., ultimate)",
+    ]
+    with pytest.raises(basis_schema.BasisParametersError, match=r"basis mine refused: tables\.XM\.source"):
+        basis_schema.basis_from_parameters("mine", parameters)
+    not_rows = {**parameters, "tables": {"XM": {"min_age": 18, "qx": [0.001, 0.002], "source": "x"}}}
+    assert [str(p) for p in basis_schema.problems_in(not_rows)] == [
+        "tables.XM.qx[age 18]: must be a list of rates (select..., ultimate)"
+    ]
