@@ -56,3 +56,11 @@ def latest_shadow(candidate: RuleVersion, live: RuleVersion | None = None) -> Jo
     if live is not None:
         qs = qs.filter(parameters__live=live.name)
     return qs.first()
+
+
+def runs_pending(version: RuleVersion) -> bool:
+    """A backtest or shadow run of this version is queued or running."""
+    return (
+        jobs_of(BACKTEST_KIND, version=version.name).filter(status__in=Job.ACTIVE).exists()
+        or jobs_of(SHADOW_KIND, candidate=version.name).filter(status__in=Job.ACTIVE).exists()
+    )

@@ -52,9 +52,7 @@ def version_detail(request, pk: int):
         "version": version, "live": live, "backtest": backtest, "shadow": shadow,
         "backtest_rows": _rule_rows(backtest.result_summary if backtest else None),
         "shadow_rows": sorted(((shadow.result_summary or {}).get("rules") or {}).items()) if shadow else [],
-        "pending": selectors.jobs_of(selectors.BACKTEST_KIND, version=version.name).filter(
-            status__in=["queued", "running"]).exists() or selectors.jobs_of(
-            selectors.SHADOW_KIND, candidate=version.name).filter(status__in=["queued", "running"]).exists(),
+        "pending": selectors.runs_pending(version),
         "document": yaml.safe_dump(version.parameters, allow_unicode=True, sort_keys=False),
         "can_run": user.has_perm("compliance_rules.run_backtest") and user.has_perm("jobs.request_job"),
         "can_shadow": user.has_perm(services.PROPOSE) and version.status == RuleVersion.Status.DRAFT,
