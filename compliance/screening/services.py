@@ -228,7 +228,7 @@ def _input_hash(c: dict) -> str:
     return hashlib.sha256(json.dumps(doc, ensure_ascii=False).encode()).hexdigest()
 
 
-def screen_frame(index, rows: list[dict]):
+def screen_frame(index, rows: list[dict], workers: int = 1):
     """Engine hits (query_id = customer pk) for customers' name, birth date and ID digest."""
     import pandas as pd
 
@@ -242,23 +242,24 @@ def screen_frame(index, rows: list[dict]):
             "id_number": [r["id_number_digest"] for r in rows],
         }
     )
-    return screen_names(index, names)
+    return screen_names(index, names, workers=workers)
 
 
-def customers_screen(*, customers, entries=None, full: bool = True) -> dict:
+def customers_screen(*, customers, entries=None, full: bool = True, workers: int = 1) -> dict:
     """Screen ``customers`` (a queryset) against ``entries`` (default: every entry on a
     list) and store the hits. System work (onboarding, the re-screen job): no actor.
 
     A hit already stored is refreshed; a false match is reopened (pending) when the customer
     or the entry has changed since its review. ``full`` marks the customers as screened
     against every list (the onboarding sweep's watermark); a re-screen against a few
-    changed entries leaves it alone. Returns counts.
+    changed entries leaves it alone. ``workers`` > 1 forks engine processes (not inside a
+    Celery prefork child, whose processes may not have children). Returns counts.
     """
     entries = entries if entries is not None else active_entries()
     index, pk_of = entries_index(entries)
     rows = _customer_inputs(customers)
     now = timezone.now()
-    hits = screen_frame(index, rows) if index is not None and rows else None
+    hits = screen_frame(index, rows, workers) if index is not None and rows else None
     by_customer: dict[int, list[dict]] = {}
     if hits is not None:
         for h in hits.to_dict("records"):
@@ -351,21 +352,25 @@ def _threshold() -> float:
 
 
 def _mark_screened(rows: list[dict], by_customer: dict, now) -> None:
-    ids = [r["pk"] for r in rows]
-    known = set(CustomerScreening.objects.filter(customer_id__in=ids).values_list("customer_id", flat=True))
-    create = [
-        CustomerScreening(
-            customer_id=r["pk"], screened_at=now, input_hash=_input_hash(r), hits=len(by_customer.get(r["pk"], []))
+    """The onboarding watermark, in chunks (SQLite bounds a query's parameters)."""
+    for start in range(0, len(rows), 5_000):
+        part = {r["pk"]: r for r in rows[start : start + 5_000]}
+        known = list(CustomerScreening.objects.filter(customer_id__in=list(part)))
+        for k in known:
+            r = part[k.customer_id]
+            k.screened_at, k.input_hash, k.hits = now, _input_hash(r), len(by_customer.get(r["pk"], []))
+        CustomerScreening.objects.bulk_update(known, ["screened_at", "input_hash", "hits"], batch_size=1000)
+        seen = {k.customer_id for k in known}
+        CustomerScreening.objects.bulk_create(
+            [
+                CustomerScreening(
+                    customer_id=pk, screened_at=now, input_hash=_input_hash(r), hits=len(by_customer.get(pk, []))
+                )
+                for pk, r in part.items()
+                if pk not in seen
+            ],
+            batch_size=2000,
         )
-        for r in rows
-        if r["pk"] not in known
-    ]
-    CustomerScreening.objects.bulk_create(create, batch_size=2000)
-    for r in rows:
-        if r["pk"] in known:
-            CustomerScreening.objects.filter(customer_id=r["pk"]).update(
-                screened_at=now, input_hash=_input_hash(r), hits=len(by_customer.get(r["pk"], []))
-            )
 
 
 def customers_needing_screening():
@@ -377,17 +382,21 @@ def customers_needing_screening():
     return Customer.objects.filter(Q(screening__isnull=True) | Q(updated_at__gt=F("screening__screened_at")))
 
 
-def onboarding_sweep(*, limit: int = 50_000) -> dict:
+def onboarding_sweep(*, batch: int = 5_000, limit: int = 250_000) -> dict:
     """Screen the customers created or changed since their last screening (imports write in
-    bulk, past any save signal: this catches them), then rate them."""
+    bulk, past any save signal: this catches them), then rate them; in batches."""
     from customers.models import Customer
 
-    ids = list(customers_needing_screening().order_by("pk").values_list("pk", flat=True)[:limit])
-    if not ids:
-        return {"customers": 0, "hits": 0, "new": 0, "reopened": 0}
-    counts = customers_screen(customers=Customer.objects.filter(pk__in=ids))
-    ratings_refresh(customer_ids=ids)
-    return counts
+    total = {"customers": 0, "hits": 0, "new": 0, "reopened": 0}
+    while total["customers"] < limit:
+        ids = list(customers_needing_screening().order_by("pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            break
+        counts = customers_screen(customers=Customer.objects.filter(pk__in=ids))
+        ratings_refresh(customer_ids=ids)
+        for k in total:
+            total[k] += counts[k]
+    return total
 
 
 # --- Hit review -------------------------------------------------------------------------
@@ -559,12 +568,13 @@ def ratings_refresh(*, customer_ids=None, today: dt.date | None = None) -> dict:
     months = _review_months()
     now = timezone.now()
     with transaction.atomic():
-        current = {r.customer_id: r for r in CustomerRiskRating.objects.filter(customer_id__in=list(pk_of.values()))}
-        open_edd = set(
-            EddTask.objects.filter(customer_id__in=list(pk_of.values()), status=EddTask.Status.OPEN).values_list(
-                "customer_id", flat=True
-            )
-        )
+        # The whole book: every row (no IN list of 200,000 keys); some customers: theirs.
+        rows = CustomerRiskRating.objects.all()
+        tasks = EddTask.objects.filter(status=EddTask.Status.OPEN)
+        if customer_ids is not None:
+            rows, tasks = rows.filter(customer_id__in=customer_ids), tasks.filter(customer_id__in=customer_ids)
+        current = {r.customer_id: r for r in rows}
+        open_edd = set(tasks.values_list("customer_id", flat=True))
         create, update, edd = [], [], []
         for row in rated.itertuples(index=False):
             pk = int(pk_of[row.customer_ref])
