@@ -78,6 +78,10 @@ class ValuationForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A kind built on this form offers grouping only if it says its chunks apply it (by
+        # setting supports_grouping = True on its form): never a choice that is silently ignored.
+        if not type(self).__dict__.get("supports_grouping", type(self) is ValuationForm):
+            del self.fields["grouping"]
         choices = _basis_choices()
         self.fields["basis"].widget.choices = choices
         latest = next((value for value, _label in choices if value.startswith("cross_default:")), None)

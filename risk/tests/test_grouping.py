@@ -88,3 +88,17 @@ def test_the_book_valuation_job_groups_identical_policies_without_changing_the_f
     for column, value in seriatim["totals"]["base"].items():
         assert grouped["totals"]["base"][column] == pytest.approx(value, rel=1e-9), column
     assert grouped["by_product"]["TL9"]["pv_premiums"] == pytest.approx(seriatim["by_product"]["TL9"]["pv_premiums"])
+
+
+@pytest.mark.django_db
+def test_only_kinds_whose_chunks_group_offer_the_choice():
+    from risk.jobs import ValuationForm
+
+    class Other(ValuationForm):  # e.g. a kind with its own chunk computation
+        pass
+
+    class Grouping(ValuationForm):
+        supports_grouping = True
+
+    assert "grouping" in ValuationForm().fields and "grouping" in Grouping().fields
+    assert "grouping" not in Other().fields
