@@ -15,7 +15,7 @@ class RiskConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from insurer import navigation, roles
+        from insurer import dashboard, navigation, roles
         from risk import jobs, jobs_solvency, jobs_stochastic
 
         contribution = {code: ["risk.run_valuation", "risk.view_valuation"] for code in RUNNERS}
@@ -31,6 +31,9 @@ class RiskConfig(AppConfig):
         )
         jobs.register()
         jobs_solvency.register()
+        dashboard.register(
+            dashboard.Panel("solvency", "risk/solvency_panel.html", "risk.view_valuation", _solvency_panel, 20)
+        )
         jobs_stochastic.register()
         navigation.register(
             navigation.NavItem("valuations", _("Valuations"), "risk:valuations", "risk.view_valuation", _("Risk"), 300)
@@ -41,3 +44,9 @@ class RiskConfig(AppConfig):
         navigation.register(
             navigation.NavItem("stress", _("Stress tests"), "risk:stress", "risk.view_valuation", _("Risk"), 320)
         )
+
+
+def _solvency_panel(request) -> dict:
+    from risk.views_solvency import solvency_panel_context
+
+    return solvency_panel_context(request)

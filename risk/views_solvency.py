@@ -236,3 +236,11 @@ def stress_run(request, pk: int):
         "chart": stress_chart(summary) if summary.get("solvency") else None,
     }
     return render(request, "risk/stress_run.html", context)
+
+
+def solvency_panel_context(request) -> dict:
+    """The home dashboard's solvency panel: the latest succeeded run's ratios and pass test."""
+    runs = history(request.user)
+    latest = runs[-1] if runs else None
+    position = latest.result_summary["solvency"] if latest else None
+    return {"latest": latest, "position": position, "pct": percents(position)}

@@ -110,3 +110,17 @@ def test_the_stress_page_shows_each_scenario_against_capital(client, risk_office
     assert chart["series"][2]["data"][0] == 50.0 and chart["series"][3]["data"][0] == 100.0
     listing = client.get("/risk/stress/").content.decode()
     assert f"/risk/stress/{stress.pk}/" in listing and "chart-stress" in listing
+
+
+def test_the_home_dashboard_shows_the_latest_position_to_readers_only(client, executive, claims_handler, requester):
+    empty = client
+    empty.force_login(executive)
+    assert "No finished solvency run yet." in empty.get("/").content.decode()
+    june = _solvency_job(requester, "2026-06-30", "800000")
+    html = client.get("/").content.decode()
+    position = june.result_summary["solvency"]
+    assert f'data-kpi="solvency-core">{position["ratio_core"] * 100:.2f}%' in html
+    assert f'data-kpi="solvency-comprehensive">{position["ratio_comprehensive"] * 100:.2f}%' in html
+    assert f"/risk/solvency/{june.pk}/" in html
+    client.force_login(claims_handler)
+    assert 'data-testid="solvency-panel"' not in client.get("/").content.decode()
