@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from compliance.engine.parameters import Parameters, load_parameters
+from compliance.engine.parameters import Parameters
 from compliance.holds import engine, services
 from compliance.holds.history import read_history
+from compliance.rules.selectors import live_parameters
 from customers.models import Customer, Policy, PolicyTransaction
 from insurer import payouts
 from insurer.access import require
@@ -47,8 +48,8 @@ class Score:
 
 
 def parameters() -> Parameters:
-    """The rule catalogue in force (the batch reads the same; cached per process)."""
-    return load_parameters()
+    """The catalogue in force: the live rule version (compliance.rules), as the batch runs."""
+    return live_parameters()
 
 
 def score_new_transaction(*, actor, txn: dict) -> Score:
