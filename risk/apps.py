@@ -16,7 +16,7 @@ class RiskConfig(AppConfig):
 
     def ready(self) -> None:
         from insurer import dashboard, navigation, roles
-        from risk import jobs, jobs_solvency, jobs_stochastic
+        from risk import jobs, jobs_solvency, jobs_stochastic, model_points
 
         contribution = {code: ["risk.run_valuation", "risk.view_valuation"] for code in RUNNERS}
         contribution.update({code: ["risk.view_valuation"] for code in READERS})
@@ -35,6 +35,12 @@ class RiskConfig(AppConfig):
             dashboard.Panel("solvency", "risk/solvency_panel.html", "risk.view_valuation", _solvency_panel, 20)
         )
         jobs_stochastic.register()
+        model_points.register()
+        navigation.register(
+            navigation.NavItem(
+                "model_points", _("Model points"), "risk:model_point_sets", "risk.view_valuation", _("Risk"), 302
+            )
+        )
         navigation.register(
             navigation.NavItem("valuations", _("Valuations"), "risk:valuations", "risk.view_valuation", _("Risk"), 300)
         )

@@ -131,3 +131,59 @@ class AssumptionSet(models.Model):
     def run_reference(self) -> dict:
         """What a run records of the set it used."""
         return {"id": self.pk, "name": self.name, "version": self.version, "content_hash": self.content_hash}
+
+
+class ModelPointSet(models.Model):
+    """An imported ``model_points.csv`` (interchange.md), validated whole before it was kept.
+
+    The rows are stored as validated, typed values in blocks of ``risk.model_points.BLOCK_ROWS``
+    rows (ModelPointBlock: one JSON object of columns per block), not one database row per
+    model point: a set of a few hundred thousand points is then a few dozen rows, written in one
+    bulk insert and read back by a valuation chunk a block at a time (decision in
+    docs/actuarial.md, "Imported model points"). A set is never changed after import; runs
+    record its id and the uploaded file's SHA-256.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    sha256 = models.CharField(_("file SHA-256"), max_length=64, db_index=True)
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"))
+    policy_count = models.FloatField(_("policies"), default=0)
+    sum_assured = models.FloatField(_("total sum assured"), default=0)
+    counts = models.JSONField(_("counts by sex and term"), default=dict)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("model point set")
+        verbose_name_plural = _("model point sets")
+        ordering = ["-uploaded_at", "-id"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ModelPointBlock(models.Model):
+    """Consecutive validated rows of a set, as columns: ``{"point_id": [...], "age_at_entry": [...], ...}``
+    (a blank premium_pp is null). ``first_row`` is the 0-based index of the block's first row."""
+
+    point_set = models.ForeignKey(ModelPointSet, on_delete=models.CASCADE, related_name="blocks")
+    index = models.PositiveIntegerField(_("block"))
+    first_row = models.PositiveIntegerField(_("first row"))
+    row_count = models.PositiveIntegerField(_("rows"))
+    columns = models.JSONField(_("columns"))
+
+    class Meta:
+        verbose_name = _("model point block")
+        verbose_name_plural = _("model point blocks")
+        ordering = ["point_set", "index"]
+        default_permissions = ()
+        constraints = [
+            models.UniqueConstraint(fields=["point_set", "index"], name="risk_modelpointblock_set_index_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.point_set_id}/{self.index}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from risk import views, views_solvency
+from risk import views, views_model_points, views_solvency
 from risk.views_assumptions import urlpatterns as assumption_urlpatterns
 
 app_name = "risk"
@@ -22,4 +22,6 @@ urlpatterns = [
     ),
     path("stress/", views_solvency.stress_list, name="stress"),
     path("stress/<int:pk>/", views_solvency.stress_run, name="stress_run"),
+    path("model-points/", views_model_points.model_point_sets, name="model_point_sets"),
+    path("model-points/<int:pk>/", views_model_points.model_point_set, name="model_point_set"),
 ]

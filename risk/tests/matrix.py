@@ -22,7 +22,8 @@ def world(builders) -> dict:
         input_hash="0" * 64, code_version="matrix", requested_by=requester, status="succeeded",
         chunks_total=1, chunks_done=1, result_summary=summary, finished_at=timezone.now(),
     )  # fmt: skip
-    return {**assumption_world(requester), "valuation": job, **solvency_world(requester)}
+    return {**assumption_world(requester), "valuation": job, **solvency_world(requester),
+            **model_points_world(requester)}  # fmt: skip
 
 
 VIEW = "risk.view_valuation"
@@ -103,4 +104,39 @@ ENDPOINTS += [
              api=True, object_permission=VIEW),
     Endpoint("risk-solvency-run-report", lambda w: f"{API}/solvency-runs/{w['solvency_run'].pk}/report/pdf/", VIEW,
              api=True, object_permission=VIEW),
+]  # fmt: skip
+
+
+# --- Imported model points (risk/views_model_points.py) -------------------------------------
+
+MATRIX_POINTS_CSV = b"point_id,age_at_entry,sex,policy_term,policy_count,sum_assured\n1,40,M,10,1,100000\n"
+
+
+def model_points_world(requester) -> dict:
+    """An imported set of one point (made directly: the matrix checks access, not the import)."""
+    from risk.models import ModelPointBlock, ModelPointSet
+
+    point_set = ModelPointSet.objects.create(
+        name="matrix set", sha256="2" * 64, row_count=1, policy_count=1.0, sum_assured=100000.0,
+        counts={"by_sex": {"M": {"rows": 1, "policies": 1.0}}, "by_term": {"10": {"rows": 1, "policies": 1.0}}},
+        uploaded_by=requester,
+    )  # fmt: skip
+    columns = {"point_id": [1], "age_at_entry": [40], "sex": ["M"], "policy_term": [10], "policy_count": [1.0],
+               "sum_assured": [100000.0], "duration_mth": [0], "premium_pp": [None]}  # fmt: skip
+    ModelPointBlock.objects.create(point_set=point_set, index=0, first_row=0, row_count=1, columns=columns)
+    return {"model_point_set": point_set}
+
+
+def _upload(world) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {"name": "matrix upload", "file": SimpleUploadedFile("model_points.csv", MATRIX_POINTS_CSV)}
+
+
+ENDPOINTS += [
+    Endpoint("risk:model_point_sets", lambda w: "/risk/model-points/", VIEW),
+    # Importing needs risk.run_valuation (runners; never oversight); a repeat of the name is a 400.
+    Endpoint("risk:model_point_sets", lambda w: "/risk/model-points/", RUN, kind=WRITE, method="post", data=_upload),
+    Endpoint("risk:model_point_set", lambda w: f"/risk/model-points/{w['model_point_set'].pk}/", VIEW,
+             object_permission=VIEW),
 ]  # fmt: skip
