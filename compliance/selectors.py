@@ -9,7 +9,7 @@ import io
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -124,6 +124,7 @@ def str_xml(reports, *, institution: str = "") -> bytes:
     from customers.models import PolicyTransaction
 
     reports = list(reports)
+    prefetch_related_objects(reports, "case__alerts")
     refs = {r for report in reports for r in report.txn_refs}
     txns = {
         t.txn_ref: t
