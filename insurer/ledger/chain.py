@@ -32,13 +32,18 @@ def timestamp_text(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True), without
+# building an encoder per call (a fifth of the verifier's time per event).
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+
 def canonical(row: Sequence) -> bytes:
     """``row`` holds the HASHED_FIELDS values in order (recorded_at as a datetime, or already
     as timestamp_text gives it: the verifier has the database format it)."""
     values = list(row)
     if not isinstance(values[1], str):
         values[1] = timestamp_text(values[1])
-    return json.dumps(values, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+    return _encode(values).encode()
 
 
 def link(previous_hash: str, row: Sequence) -> str:
@@ -62,13 +67,17 @@ def walk(rows: Iterable[tuple], start_sequence: int = 1, start_hash: str = GENES
     """
     expected_seq, previous = start_sequence, start_hash
     n = len(HASHED_FIELDS)
+    encode, sha256 = _encode, hashlib.sha256  # link(), inlined: this runs once per event
     for row in rows:
         sequence, prev_hash, stored = row[0], row[n], row[n + 1]
         if sequence != expected_seq:
             raise ChainBroken(Break(expected_seq, f"missing (the next stored event is #{sequence})"))
         if prev_hash != previous:
             raise ChainBroken(Break(sequence, "does not link to the event before it (prev_hash differs)"))
-        if link(previous, row[:n]) != stored:
+        values = list(row[:n])
+        if not isinstance(values[1], str):
+            values[1] = timestamp_text(values[1])
+        if sha256(previous.encode() + encode(values).encode()).hexdigest() != stored:
             raise ChainBroken(Break(sequence, "content changed after it was recorded (hash differs)"))
         previous, expected_seq = stored, expected_seq + 1
         yield sequence, stored

@@ -1,7 +1,8 @@
 """The ledger's chainer process (``manage.py ledger_chainer``), for INSURER_LEDGER_CHAINING=chainer.
 
-Writers only insert their events. This one process per database chains whatever has
-accumulated, in one batch, so many writers cost one chaining transaction, not one each
+Writers only insert their events (a trigger queues each in ledger_pendingevent). This one
+process per database chains whatever has accumulated, in one batch, inserting one
+ChainLink per event, so many writers cost one chaining transaction, not one each
 (docs/decisions/0006-audit-ledger.md). It polls rather than LISTENs: measured here, a
 ``NOTIFY`` in the writer's transaction more than doubled the writer's cost (PostgreSQL
 serialises notifying commits on a global queue lock). The minute sweep of beat stays as
@@ -26,7 +27,7 @@ def run(*, poll_seconds: float = 0.05, stop: threading.Event | None = None) -> i
 
     Each round chains all that accumulated since the last; then, unless a full batch is still
     waiting, it pauses ``poll_seconds`` (the look itself is an index-only probe of the few
-    unchained rows, so idling costs the database nothing measurable)."""
+    chainer's queue of unchained events, so idling costs the database nothing measurable)."""
     stop = stop or threading.Event()
     total = 0
     while not stop.is_set():
@@ -50,7 +51,8 @@ def lagging_seconds() -> float:
     """Age of the oldest event still waiting for its place in the chain (0 when none)."""
     from django.utils import timezone
 
-    from insurer.ledger.models import AuditEvent
+    from insurer.ledger.models import AuditEvent, PendingEvent
 
-    oldest = AuditEvent.objects.filter(hash="").order_by("id").values_list("recorded_at", flat=True).first()
+    first = PendingEvent.objects.order_by("event_id").values_list("event_id", flat=True)[:1]
+    oldest = AuditEvent.objects.filter(pk__in=first).values_list("recorded_at", flat=True).first()
     return 0.0 if oldest is None else max((timezone.now() - oldest).total_seconds(), 0.0)

@@ -9,12 +9,14 @@ import contextlib
 
 from django.db import connection
 
-TABLES = ("ledger_auditevent", "ledger_checkpoint")
+TABLES = ("ledger_auditevent", "ledger_chainlink", "ledger_checkpoint")
 
 
 def _sqlite_triggers() -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN (%s, %s)", TABLES)
+        marks = ", ".join(["%s"] * len(TABLES))
+        query = f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})"  # noqa: S608
+        cursor.execute(query, TABLES)
         return cursor.fetchall()
 
 
@@ -24,6 +26,8 @@ def triggers_disabled():
     saved: list[tuple[str, str]] = []
     with connection.cursor() as cursor:
         if vendor == "postgresql":
+            # ALTER TABLE refuses while the links' deferred foreign-key checks are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for table in TABLES:
                 cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         elif vendor == "sqlite":
@@ -35,6 +39,7 @@ def triggers_disabled():
     finally:
         with connection.cursor() as cursor:
             if vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 for table in TABLES:
                     cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
             elif vendor == "sqlite":

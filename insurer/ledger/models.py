@@ -1,19 +1,21 @@
 """The audit ledger: append-only, hash-chained events (PLT-4).
 
 An event is inserted by insurer.ledger.services.append inside the transaction of the
-change it records, so the two commit or roll back together. Right after that commit the
-chainer gives it its place in the chain: the next sequence number, the previous event's
-hash and its own (services.chain_pending, also swept every minute). Chaining after commit
-is what lets concurrent writers proceed without queueing on one lock for the length of
-their transactions (docs/decisions/0006-audit-ledger.md).
+change it records, so the two commit or roll back together; a trigger queues it in
+PendingEvent in the same transaction. After that commit the chainer gives it its place in
+the chain by inserting its ChainLink: the next sequence number, the previous event's hash
+and its own (services.chain_pending). Chaining after commit is what lets concurrent
+writers proceed without queueing on one lock for the length of their transactions, and
+writing the link to a narrow table of its own means no event row is ever rewritten
+(docs/decisions/0006-audit-ledger.md).
 
-The database refuses DELETE and TRUNCATE, and any UPDATE except the chainer's one-time
-filling of sequence/prev_hash/hash on an unchained row with its content unchanged
-(triggers, migration 0003), on PostgreSQL and SQLite alike.
+The database refuses every UPDATE and DELETE of events, links and checkpoints, and
+TRUNCATE of them on PostgreSQL (triggers, migration 0005), on PostgreSQL and SQLite alike.
 """
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +27,6 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("Export")
         ACCESS = "access", _("Access")
 
-    sequence = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)  # None: not yet chained
     recorded_at = models.DateTimeField(_("recorded at"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True)
@@ -40,8 +41,6 @@ class AuditEvent(models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     source_address = models.CharField(_("source address"), max_length=45, blank=True)
     reason = models.TextField(_("reason"), blank=True)
-    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
-    hash = models.CharField(_("hash"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("audit event")
@@ -51,17 +50,76 @@ class AuditEvent(models.Model):
         permissions = [("verify_ledger", _("Can verify the audit ledger")),
                        ("export_ledger", _("Can export the audit ledger"))]  # fmt: skip
         indexes = [
-            # One object's history, newest first (the auditor's "history" screen).
-            models.Index(fields=["object_type", "object_id", "-sequence"], name="ledger_object_idx"),
-            models.Index(fields=["actor_id", "-sequence"], name="ledger_actor_idx"),
-            models.Index(fields=["kind", "-sequence"], name="ledger_kind_idx"),
+            # One object's history, newest first (the auditor's "history" screen); the
+            # screens order by id, which the chain's order follows within milliseconds.
+            models.Index(fields=["object_type", "object_id", "-id"], name="ledger_object_id_idx"),
+            models.Index(fields=["actor_id", "-id"], name="ledger_actor_id_idx"),
+            models.Index(fields=["kind", "-id"], name="ledger_kind_id_idx"),
             models.Index(fields=["recorded_at"], name="ledger_time_idx"),
-            # The chainer's queue: the few rows not yet chained, in insertion order.
-            models.Index(fields=["id"], name="ledger_unchained_idx", condition=models.Q(hash="")),
         ]
 
     def __str__(self) -> str:
         return f"#{self.sequence or '…'} {self.action} {self.object_type}:{self.object_id}"
+
+    # The event's place in the chain lives in its ChainLink (None until it is chained).
+    # Screens load it with select_related("link").
+    def _link(self) -> ChainLink | None:
+        try:
+            return self.link
+        except ObjectDoesNotExist:
+            return None
+
+    @property
+    def sequence(self) -> int | None:
+        link = self._link()
+        return link.sequence if link else None
+
+    @property
+    def prev_hash(self) -> str:
+        link = self._link()
+        return link.prev_hash if link else ""
+
+    @property
+    def hash(self) -> str:
+        link = self._link()
+        return link.hash if link else ""
+
+
+class ChainLink(models.Model):
+    """An event's place in the chain, written once by the chainer and never changed:
+    hash = SHA-256(prev_hash || canonical(sequence and the event's content)).
+
+    Insert-only and narrow (no event row is rewritten to chain it); ``sequence`` is the
+    primary key, so it is unique, and the chainer keeps it gap-free under the head lock."""
+
+    sequence = models.BigIntegerField(_("sequence"), primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="link", verbose_name=_("event"))
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
+
+    class Meta:
+        verbose_name = _("chain link")
+        verbose_name_plural = _("chain links")
+        ordering = ["sequence"]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"link #{self.sequence} → event {self.event_id}"
+
+
+class PendingEvent(models.Model):
+    """The chainer's queue: events committed and not chained yet. A database trigger adds
+    every inserted event here, in the event's own transaction; the chainer removes the entry
+    in the transaction that writes the link. No foreign key: the queue costs the writer as
+    little as possible, and verification checks every event is either linked or queued."""
+
+    event_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"pending event {self.event_id}"
 
 
 class ChainHead(models.Model):

@@ -1,10 +1,12 @@
 """Writing, chaining and verifying the audit ledger.
 
 ``append`` inserts the event inside the caller's transaction (it commits or rolls back
-with the change it records) and asks for ``chain_pending`` to run right after that commit.
-``chain_pending`` locks the chain head and gives every committed, unchained event, in
-insertion order, the next sequence number, the previous hash and its own hash. Only the
-chainer queues on the head lock, for the few milliseconds of a batch; writers never do.
+with the change it records; a trigger queues it in ledger_pendingevent in the same
+transaction) and, in ``after_commit`` mode, asks for ``chain_pending`` to run right after
+that commit. ``chain_pending`` locks the chain head and gives every committed, queued
+event, in insertion order, its ChainLink: the next sequence number, the previous hash and
+its own hash. Only the chainer queues on the head lock, for the few milliseconds of a
+batch; writers never do. No event row is ever updated.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from insurer.ledger import chain, signing, verification
-from insurer.ledger.models import AuditEvent, ChainHead, Checkpoint, statement
+from insurer.ledger.models import AuditEvent, ChainHead, ChainLink, Checkpoint, PendingEvent, statement
 from insurer.middleware import current_request_id, current_source_address
 
 CHAIN_BATCH = 2_000
@@ -101,7 +103,7 @@ def _lock_head(*, skip_locked: bool) -> tuple[int, str] | None:
 
 def _has_pending() -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM ledger_auditevent WHERE hash = '' LIMIT 1")
+        cursor.execute("SELECT event_id FROM ledger_pendingevent ORDER BY event_id LIMIT 1")
         return cursor.fetchone() is not None
 
 
@@ -114,51 +116,51 @@ def chain_pending(batch: int = CHAIN_BATCH, *, wait: bool = True) -> int:
     Every minute (beat, ``wait=True``) for events whose process died before chaining them.
     """
     chained = 0
-    fields = ["id", *chain.HASHED_FIELDS]
     while True:
         with transaction.atomic():
             head = _lock_head(skip_locked=not wait)
             if head is None:
                 return chained
-            rows = list(AuditEvent.objects.filter(hash="").order_by("id").values_list(*fields)[:batch])
+            rows = verification.pending_rows(batch)
             if rows:
                 sequence, previous = head
-                updates = []
-                for row in rows:
+                links = []
+                for row in rows:  # [event id, *HASHED_FIELDS[1:]]
                     sequence += 1
-                    values = [sequence, *row[2:]]
-                    digest = chain.link(previous, values)
-                    updates.append((row[0], sequence, previous, digest))
+                    event_id, row[0] = row[0], sequence
+                    digest = chain.link(previous, row)
+                    links.append((sequence, event_id, previous, digest))
                     previous = digest
-                _write_links(updates)
+                _write_links(links)
                 ChainHead.objects.filter(pk=1).update(sequence=sequence, hash=previous)
         chained += len(rows)
-        if len(rows) < batch and not _has_pending():
+        if not rows or (len(rows) < batch and not _has_pending()):
             return chained
 
 
-def _write_links(updates: list[tuple[int, int, str, str]]) -> None:
-    """Fill (id, sequence, prev_hash, hash) of a batch. On PostgreSQL one UPDATE ... FROM
-    (VALUES) per 1,000 rows: bulk_update's CASE expressions and model instances cost the
-    chainer most of its time."""
+def _write_links(links: list[tuple[int, int, str, str]]) -> None:
+    """Insert the (sequence, event id, prev_hash, hash) links of a batch and take their
+    events off the queue. Nothing is updated: the event rows stay as they were written."""
     if connection.vendor != "postgresql":
-        AuditEvent.objects.bulk_update(
-            [AuditEvent(pk=pk, sequence=seq, prev_hash=prev, hash=digest) for pk, seq, prev, digest in updates],
-            ["sequence", "prev_hash", "hash"],
+        ChainLink.objects.bulk_create(
+            [ChainLink(sequence=seq, event_id=event, prev_hash=prev, hash=h) for seq, event, prev, h in links],
             batch_size=500,
         )
+        ids = [link[1] for link in links]
+        for start in range(0, len(ids), 500):
+            PendingEvent.objects.filter(event_id__in=ids[start : start + 500]).delete()
         return
     from psycopg2.extras import execute_values
 
     with connection.cursor() as cursor:
         execute_values(
             cursor.cursor,
-            "UPDATE ledger_auditevent AS e SET sequence = v.sequence, prev_hash = v.prev_hash, hash = v.hash "
-            "FROM (VALUES %s) AS v (id, sequence, prev_hash, hash) WHERE e.id = v.id",
-            updates,
-            template="(%s::bigint, %s::bigint, %s, %s)",
+            "INSERT INTO ledger_chainlink (sequence, event_id, prev_hash, hash) VALUES %s",
+            links,
+            template="(%s, %s, %s, %s)",
             page_size=1_000,
         )
+        cursor.execute("DELETE FROM ledger_pendingevent WHERE event_id = ANY(%s)", [[link[1] for link in links]])
 
 
 def _chain_after_commit() -> None:
@@ -205,9 +207,13 @@ def verify(*, external_checkpoints: list[dict] | None = None, public_key_b64: st
     if broken is not None:
         report.problems.append(str(broken))
         return report
-    report.pending = AuditEvent.objects.filter(hash="").count()
+    report.pending, lost = verification.unchained_counts()
     if report.head_sequence != report.events:
         report.problems.append(f"chain head says #{report.head_sequence} but {report.events} events were found")
+    if lost:
+        report.problems.append(
+            f"{lost} events are neither in the chain nor waiting for it (taken off the chainer's queue)"
+        )
     for sequence, cp in sorted(wanted.items()):
         report.checkpoints_checked += 1
         if not signing.verify(cp.statement(), cp.signature, public_key_b64):

@@ -1,7 +1,8 @@
 """Re-walking the chain, on one core or several.
 
-Each event's hash depends only on its own content and the prev_hash stored with it, so the
-chain splits into ranges that processes check at the same time; the ranges are then
+The chain is the ChainLink rows (sequence, event, prev_hash, hash) in sequence order, each
+joined to its event's content. Each event's hash depends only on its own content and the
+prev_hash stored with it, so the chain splits into ranges that processes check at the same time; the ranges are then
 stitched (each range's first prev_hash must be the previous range's last hash). On
 PostgreSQL a chain of PARALLEL_FROM events or more is walked by one process per core.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from django.db import connection, connections
 
 from insurer.ledger import chain
-from insurer.ledger.models import AuditEvent
+from insurer.ledger.models import AuditEvent, ChainLink, PendingEvent
 
 CHUNK = 20_000
 PARALLEL_FROM = 200_000
@@ -39,35 +40,81 @@ class RangeWalk:
 # were half of a verification's time): the time already as chain.timestamp_text writes it,
 # the JSON columns as text for json.loads (what the ORM does, minus its per-value overhead).
 _PG_COLUMNS = {
-    "recorded_at": """to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
-    "actor_roles": "actor_roles::text",
-    "changes": "changes::text",
+    "recorded_at": """to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')""",
+    "actor_roles": "e.actor_roles::text",
+    "changes": "e.changes::text",
 }
+_CONTENT_SQL = ", ".join(_PG_COLUMNS.get(name, "e." + name) for name in chain.HASHED_FIELDS[1:])
+# The walk: links in sequence order, each with its event (a merge of two id-ordered scans).
 _PG_SQL = (
-    "SELECT " + ", ".join(_PG_COLUMNS.get(name, name) for name in FIELDS) + " FROM ledger_auditevent "  # noqa: S608
-    "WHERE sequence BETWEEN %s AND %s ORDER BY sequence"
+    f"SELECT l.sequence, {_CONTENT_SQL}, l.prev_hash, l.hash "  # noqa: S608 (model metadata only)
+    "FROM ledger_chainlink l JOIN ledger_auditevent e ON e.id = l.event_id "
+    "WHERE l.sequence BETWEEN %s AND %s ORDER BY l.sequence"
+)
+# The chainer's batch: queued events in insertion order, [event id, *HASHED_FIELDS[1:]].
+_PG_PENDING_SQL = (
+    f"SELECT e.id, {_CONTENT_SQL} FROM ledger_pendingevent p "  # noqa: S608 (model metadata only)
+    "JOIN ledger_auditevent e ON e.id = p.event_id ORDER BY p.event_id LIMIT %s"
 )
 _JSON_AT = [FIELDS.index("actor_roles"), FIELDS.index("changes")]
+_ORM_WALK = ["sequence", *("event__" + name for name in chain.HASHED_FIELDS[1:]), "prev_hash", "hash"]
 
 
 def _rows(first: int, last: int):
     if connection.vendor != "postgresql":
-        queryset = AuditEvent.objects.filter(sequence__gte=first, sequence__lte=last).order_by("sequence")
-        return queryset.values_list(*FIELDS).iterator(chunk_size=CHUNK)
+        queryset = ChainLink.objects.filter(sequence__gte=first, sequence__lte=last).order_by("sequence")
+        return queryset.values_list(*_ORM_WALK).iterator(chunk_size=CHUNK)
     return _pg_rows(first, last)
 
 
 def _pg_rows(first: int, last: int):
     loads = json.loads
     roles_at, changes_at = _JSON_AT
-    # A server-side cursor: a million rows stream, they are not loaded at once.
-    with connection.chunked_cursor() as cursor:
-        cursor.execute(_PG_SQL, [first, last])
-        while rows := cursor.fetchmany(CHUNK):
-            for row in rows:
-                row = list(row)
-                row[roles_at], row[changes_at] = loads(row[roles_at]), loads(row[changes_at])
-                yield row
+    # A server-side cursor: a million rows stream, they are not loaded at once. (Each a
+    # nested-loop probe of the event by id; no JIT: compiling it costs more than it saves.)
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(_PG_SQL, [first, last])
+            while rows := cursor.fetchmany(CHUNK):
+                for row in rows:
+                    row = list(row)
+                    row[roles_at], row[changes_at] = loads(row[roles_at]), loads(row[changes_at])
+                    yield row
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
+
+
+def pending_rows(batch: int) -> list[list]:
+    """Up to ``batch`` committed, unchained events in insertion order, each as
+    ``[event id, *HASHED_FIELDS[1:]]`` (what the chainer hashes, in the form the walk reads)."""
+    if connection.vendor != "postgresql":
+        ids = list(PendingEvent.objects.order_by("event_id").values_list("event_id", flat=True)[:batch])
+        events = AuditEvent.objects.filter(pk__in=ids).order_by("id")
+        return [list(row) for row in events.values_list("id", *chain.HASHED_FIELDS[1:])]
+    loads = json.loads
+    roles_at, changes_at = _JSON_AT
+    with connection.cursor() as cursor:
+        cursor.execute(_PG_PENDING_SQL, [batch])
+        rows = [list(row) for row in cursor.fetchall()]
+    for row in rows:
+        row[roles_at], row[changes_at] = loads(row[roles_at]), loads(row[changes_at])
+    return rows
+
+
+def unchained_counts() -> tuple[int, int]:
+    """(events waiting for the chainer, events neither chained nor waiting), read in one
+    statement so a batch chained meanwhile cannot make them disagree. The second is 0 unless
+    someone took events off the chainer's queue."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM ledger_pendingevent), "
+            "(SELECT count(*) FROM ledger_auditevent), (SELECT count(*) FROM ledger_chainlink)"
+        )
+        pending, events, links = cursor.fetchone()
+    return pending, max(events - links - pending, 0)
 
 
 def walk_range(first: int, last: int, keep: frozenset[int]) -> RangeWalk:

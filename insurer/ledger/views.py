@@ -24,6 +24,9 @@ from insurer.pagination import CappedPaginator
 EXPORT_COLUMNS = ["sequence", "recorded_at", "kind", "actor_id", "actor_name", "actor_roles", "action", "object_type",
                   "object_id", "object_repr", "changes", "request_id", "source_address", "reason", "prev_hash",
                   "hash"]  # fmt: skip
+# The chain's columns live in the event's ChainLink (empty while it waits for the chainer).
+_LINK_COLUMNS = {"sequence": "link__sequence", "prev_hash": "link__prev_hash", "hash": "link__hash"}
+_EXPORT_VALUES = [_LINK_COLUMNS.get(name, name) for name in EXPORT_COLUMNS]
 
 
 def _filtered(request):
@@ -36,7 +39,7 @@ def _filtered(request):
             "form-control form-control-sm")  # fmt: skip
     if filterset.is_bound and not filterset.is_valid():
         return filterset, filterset.queryset.none()
-    return filterset, filterset.qs.order_by("-id")
+    return filterset, filterset.qs.select_related("link").order_by("-id")
 
 
 @login_required
@@ -56,7 +59,7 @@ def event_list(request):
 def object_history(request, object_type: str, object_id: str):
     require(request.user, "ledger.view_auditevent")
     events = restrict(AuditEvent.objects.all(), request.user).filter(object_type=object_type, object_id=object_id)
-    page = CappedPaginator(events.order_by("-id"), 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(events.select_related("link").order_by("-id"), 50).get_page(request.GET.get("page"))
     return render(request, "ledger/object_history.html",
                   {"page_obj": page, "object_type": object_type, "object_id": object_id})  # fmt: skip
 
@@ -66,7 +69,7 @@ def event_detail(request, pk: int):
     require(request.user, "ledger.view_auditevent")
     from insurer.access import get_for_user
 
-    event = get_for_user(AuditEvent.objects.all(), request.user, pk=pk)
+    event = get_for_user(AuditEvent.objects.select_related("link"), request.user, pk=pk)
     changes = json.dumps(event.changes, ensure_ascii=False, indent=2, sort_keys=True)
     return render(request, "ledger/event_detail.html", {"event": event, "changes": changes})
 
@@ -100,7 +103,7 @@ def export_csv(request):
     def rows():
         sent = 0
         yield writer.writerow(EXPORT_COLUMNS)
-        for row in events.order_by("id").values_list(*EXPORT_COLUMNS).iterator(chunk_size=5000):
+        for row in events.order_by("id").values_list(*_EXPORT_VALUES).iterator(chunk_size=5000):
             row = list(row)
             row[5] = json.dumps(row[5], ensure_ascii=False)
             row[10] = json.dumps(row[10], ensure_ascii=False, sort_keys=True)

@@ -32,12 +32,15 @@ def test_split_walk_agrees_and_names_a_break_in_a_later_range(parallel):
     report = verify()
     assert report.ok and report.events == 30
     with triggers_disabled(), connection.cursor() as cursor:
-        cursor.execute("UPDATE ledger_auditevent SET object_id = 'x' WHERE sequence = 25")
+        cursor.execute(
+            "UPDATE ledger_auditevent SET object_id = 'x' WHERE id = "
+            "(SELECT event_id FROM ledger_chainlink WHERE sequence = 25)"
+        )
     assert verify().problems == ["event #25: content changed after it was recorded (hash differs)"]
 
 
 def test_a_break_at_a_range_boundary_is_found_when_stitching(parallel):
     _record(30)  # ranges 1-10, 11-20, 21-30
     with triggers_disabled(), connection.cursor() as cursor:
-        cursor.execute("UPDATE ledger_auditevent SET prev_hash = %s WHERE sequence = 11", ["f" * 64])
+        cursor.execute("UPDATE ledger_chainlink SET prev_hash = %s WHERE sequence = 11", ["f" * 64])
     assert verify().problems == ["event #11: does not link to the event before it (prev_hash differs)"]

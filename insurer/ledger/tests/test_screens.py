@@ -30,7 +30,7 @@ def test_auditor_browses_filters_and_opens_an_objects_history(client, internal_a
     assert page.count('href="/ledger/events/') == 2
     history_page = client.get("/ledger/history/customers.customer/C00000001/").content.decode()
     assert history_page.count('href="/ledger/events/') == 2
-    first = AuditEvent.objects.filter(object_id="C00000001").order_by("sequence").first()
+    first = AuditEvent.objects.filter(object_id="C00000001").order_by("link__sequence").first()
     detail = client.get(f"/ledger/events/{first.pk}/").content.decode()
     assert "&quot;address&quot;: &quot;b&quot;" in detail and first.hash in detail
 
@@ -41,7 +41,10 @@ def test_verify_page_reports_intact_then_names_the_tampered_event(client, extern
     assert f"Chain intact: {total} events" in client.post("/ledger/verify/").content.decode()
     target = AuditEvent.objects.filter(object_id="C00000002").get().sequence
     with triggers_disabled(), connection.cursor() as cursor:
-        cursor.execute("UPDATE ledger_auditevent SET actor_name = 'someone-else' WHERE sequence = %s", [target])
+        cursor.execute(
+            "UPDATE ledger_auditevent SET actor_name = 'someone-else' WHERE id = %s",
+            [AuditEvent.objects.get(link__sequence=target).pk],
+        )
     page = client.post("/ledger/verify/").content.decode()
     assert "The ledger does not verify." in page and f"event #{target}: content changed" in page
 
@@ -51,7 +54,7 @@ def test_export_streams_every_column_and_is_itself_recorded(client, internal_aud
     response = client.get("/ledger/export.csv", {"object_type": "customers.customer"})
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:3] == ["sequence", "recorded_at", "kind"] and rows[0][-1] == "hash"
-    expected = AuditEvent.objects.filter(object_type="customers.customer").order_by("sequence")
+    expected = AuditEvent.objects.filter(object_type="customers.customer").order_by("link__sequence")
     assert [r[0] for r in rows[1:]] == [str(e.sequence) for e in expected]
     assert [r[8] for r in rows[1:]] == ["C00000001", "C00000002", "C00000001"]
     export = AuditEvent.objects.get(kind="export")
