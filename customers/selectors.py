@@ -57,9 +57,11 @@ def policies_for(user) -> QuerySet[Policy]:
     )  # fmt: skip
 
 
-def attach_beneficiary_refs(policies: list[Policy]) -> None:
-    """Give each policy ``beneficiary_refs`` (customer refs in order) with one flat query."""
-    refs: dict[int, list[str]] = {p.pk: [] for p in policies}
+def attach_beneficiary_refs(policies: list) -> None:
+    """Give each policy ``beneficiary_refs`` (customer refs in order) with one flat query.
+    ``policies`` are Policy instances, or the dict rows of an API list (key ``id``)."""
+    as_dicts = bool(policies) and isinstance(policies[0], dict)
+    refs: dict[int, list[str]] = {(p["id"] if as_dicts else p.pk): [] for p in policies}
     rows = (
         PolicyBeneficiary.objects.filter(policy_id__in=list(refs))
         .order_by("policy_id", "position")
@@ -68,7 +70,10 @@ def attach_beneficiary_refs(policies: list[Policy]) -> None:
     for policy_id, customer_ref in rows:
         refs[policy_id].append(customer_ref)
     for policy in policies:
-        policy.beneficiary_refs = refs[policy.pk]
+        if as_dicts:
+            policy["beneficiary_refs"] = refs[policy["id"]]
+        else:
+            policy.beneficiary_refs = refs[policy.pk]
 
 
 def transactions_for(user) -> QuerySet[PolicyTransaction]:

@@ -93,8 +93,10 @@ class PolicySerializer(FastRepresentation, serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_beneficiary_refs(self, policy: Policy) -> list[str]:
-        # List pages attach the refs (selectors.attach_beneficiary_refs); a detail reads the
-        # links policies_for prefetches. No query per row either way.
+        # List pages attach the refs (selectors.attach_beneficiary_refs) to their dict rows; a
+        # detail reads the links policies_for prefetches. No query per row either way.
+        if isinstance(policy, dict):
+            return policy["beneficiary_refs"]
         if hasattr(policy, "beneficiary_refs"):
             return policy.beneficiary_refs
         links = sorted(policy.beneficiary_links.all(), key=lambda link: link.position)

@@ -88,8 +88,24 @@ class BookViewSet(viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     ordering = ("-id",)
 
+    # Lists read their rows as dicts of exactly the serialized paths (QuerySet.values) rather
+    # than model instances: see insurer.serializers.FastRepresentation. Same JSON.
+    list_as_values = True
+
     def get_queryset(self):
-        return type(self).selector(self.request.user)
+        queryset = type(self).selector(self.request.user)
+        if self.action == "list" and self.list_as_values:
+            queryset = queryset.prefetch_related(None).values(*self.list_value_paths())
+        return queryset
+
+    @classmethod
+    def list_value_paths(cls) -> list[str]:
+        paths = cls.__dict__.get("_list_value_paths")
+        if paths is None:
+            # The cursor reads its position from the ordering fields: they must be in the row.
+            wanted = ["id", *cls.serializer_class.value_paths(), *cls.ordering_fields]
+            paths = cls._list_value_paths = list(dict.fromkeys(wanted))
+        return paths
 
     def _import(self, request):
         data = request.data

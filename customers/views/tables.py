@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -22,6 +23,8 @@ from django.views.decorators.http import require_GET
 
 from customers import exports, filters, selectors
 from customers.models import BookMixFigure
+from customers.views import region
+from customers.views import rows as rows_html
 from insurer.access import require
 from insurer.pagination import CappedPaginator
 
@@ -47,6 +50,10 @@ class TablePage:
     rows_template: str
     default_ordering: tuple[str, ...]
     export: str  # a key of customers.exports.EXPORTS
+    # (rows, user, columns) -> the body rows' HTML, built in Python (customers/views/rows.py)
+    # for the big tables, whose whole table region is then built in Python too
+    # (customers/views/region.py); None renders ``rows_template`` in table_region.html.
+    render_rows: Callable | None = None
 
 
 def paginate(request, queryset, default_size: int = PAGE_SIZES[0]):
@@ -77,6 +84,7 @@ def filtered_rows(request, page: TablePage):
     """The FilterSet and the rows it selects, in a stable order. An invalid filter (a bad
     date, say) selects nothing rather than silently ignoring the field."""
     filterset = page.filterset(request.GET, queryset=page.rows(request.user), request=request)
+    filterset.on_form = _style  # only when a page renders the form (its HTML is mostly cached)
     if filterset.is_bound and not filterset.is_valid():
         return filterset, filterset.queryset.none()
     queryset = filterset.qs
@@ -88,28 +96,56 @@ def filtered_rows(request, page: TablePage):
 def render_table(request, page: TablePage, extra: dict | None = None):
     require(request.user, page.permission)
     filterset, rows = filtered_rows(request, page)
-    _style(filterset.form)
     page_obj, page_range = paginate(request, rows)
     query = request.GET.copy()
     for param in ("page", "page_size"):
         query.pop(param, None)
+    can_export = request.user.has_perm("customers.export_book")
+    export_url = f"{_export_path(page.export)}?{query.urlencode()}"
+    partial = request.htmx and not request.htmx.history_restore_request
+    if page.render_rows:
+        # The big tables: rows, headers and pagination built in Python (views/region.py).
+        rows_html = page.render_rows(page_obj.object_list, request.user, len(page.columns))
+        region_html = region.table_region(
+            request,
+            page,
+            filterset=filterset,
+            page_obj=page_obj,
+            page_range=page_range,
+            rows_html=rows_html,
+            can_export=can_export,
+            export_url=export_url,
+        )
+        if partial:
+            response = HttpResponse(region_html)
+            patch_vary_headers(response, ["HX-Request"])
+            return response
+    else:
+        region_html = ""
     context = {
         "page": page,
         "filter": filterset,
         "page_obj": page_obj,
         "page_range": page_range,
         "rows": page_obj.object_list,
+        "region_html": region_html,
         "show_page_size": True,
-        "can_export": request.user.has_perm("customers.export_book"),
-        "export_url": f"{reverse('customers:export', args=[page.export])}?{query.urlencode()}",
+        "can_export": can_export,
+        "export_url": export_url,
         **(extra or {}),
     }
-    partial = request.htmx and not request.htmx.history_restore_request
+    if not partial:
+        context["filter_form_html"] = region.filter_form(request, page, filterset)
     template = "customers/partials/table_region.html" if partial else "customers/list.html"
     response = render(request, template, context)
     # The same URL answers with a fragment or a whole page: caches must keep both apart.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@lru_cache(maxsize=8)
+def _export_path(table: str) -> str:
+    return reverse("customers:export", args=[table])
 
 
 CUSTOMERS = TablePage(
@@ -132,6 +168,7 @@ CUSTOMERS = TablePage(
     rows_template="customers/partials/rows_customers.html",
     default_ordering=("customer_ref",),
     export="customers",
+    render_rows=lambda rows, user, columns: rows_html.customer_rows(rows, columns=columns),
 )
 
 POLICIES = TablePage(
@@ -158,6 +195,9 @@ POLICIES = TablePage(
     rows_template="customers/partials/rows_policies.html",
     default_ordering=("-issue_date",),
     export="policies",
+    render_rows=lambda rows, user, columns: rows_html.policy_rows(
+        rows, columns=columns, can_open_customer=user.has_perm("customers.view_customer")
+    ),
 )
 
 TRANSACTIONS = TablePage(
@@ -181,6 +221,12 @@ TRANSACTIONS = TablePage(
     rows_template="customers/partials/rows_transactions.html",
     default_ordering=("-timestamp",),
     export="transactions",
+    render_rows=lambda rows, user, columns: rows_html.transaction_rows(
+        rows,
+        columns=columns,
+        can_open_customer=user.has_perm("customers.view_customer"),
+        can_open_policy=user.has_perm("customers.view_policy"),
+    ),
 )
 
 PRODUCTS = TablePage(
