@@ -50,7 +50,7 @@ class RestrictionOutSerializer(serializers.ModelSerializer):
 class ScoreOutSerializer(serializers.Serializer):
     txn_ref = serializers.CharField()
     score = serializers.FloatField()
-    tier = serializers.ChoiceField(choices=["none", "review", "hold", "freeze"])
+    tier = serializers.CharField(help_text="none, review, hold or freeze (the catalogue's tiers)")
     alert_id = serializers.CharField(allow_null=True)
     rules_fired = RuleFiredSerializer(many=True)
     txn_refs = serializers.ListField(child=serializers.CharField(), help_text="the episode's transactions")

@@ -103,3 +103,65 @@ class Restriction(models.Model):
     @property
     def active(self) -> bool:
         return self.lifted_at is None
+
+
+class RetentionRule(models.Model):
+    """How long a class of record is kept, as versioned data with its source
+    (shared/spec/regulation-aml.md, "Customer due diligence and retention")."""
+
+    class RecordClass(models.TextChoices):
+        CDD = "cdd", _("Customer due-diligence records (customers, policies)")
+        TRANSACTION = "transaction", _("Transaction records")
+
+    class After(models.TextChoices):
+        RELATIONSHIP_END = "relationship_end", _("after the business relationship ends")
+        TRANSACTION = "transaction", _("after the transaction")
+
+    record_class = models.CharField(_("record class"), max_length=12, choices=RecordClass.choices)
+    version = models.PositiveSmallIntegerField(_("version"))
+    years = models.PositiveSmallIntegerField(_("years kept"))
+    after = models.CharField(_("counted"), max_length=16, choices=After.choices)
+    effective_from = models.DateField(_("effective from"))
+    source = models.TextField(_("source"))
+
+    class Meta:
+        verbose_name = _("retention rule")
+        verbose_name_plural = _("retention rules")
+        constraints = [
+            models.UniqueConstraint(fields=["record_class", "version"], name="retention_rule_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_class} v{self.version}: {self.years} years {self.after}"
+
+
+class LegalHold(models.Model):
+    """Keeps every record of a customer (and of their policies and transactions) whatever the
+    retention period says, until lifted: litigation, an authority's request, an investigation."""
+
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="legal_holds", verbose_name=_("customer")
+    )
+    reason = models.TextField(_("reason"))
+    reference = models.CharField(_("reference"), max_length=80, blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("placed by")
+    )
+    placed_at = models.DateTimeField(_("placed at"))
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("lifted by"),
+    )
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        permissions = [("delete_expired_record", _("Can delete a book record past its retention"))]
+
+    def __str__(self) -> str:
+        return f"legal hold #{self.pk} {self.customer_id}"
