@@ -15,6 +15,7 @@ selectors, and the job kind that values an imported set on an approved basis.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -90,8 +91,8 @@ def model_points_of(point_set_id: int, first_block: int = 0, last_block: int | N
 # --------------------------------------------------------------------------- validation
 
 
-def _problems_by_line(frame) -> list[tuple[object, str, str]]:
-    """Every problem of the file, named by CSV line (header = line 1)."""
+def _validated(frame):
+    """(every problem of the file, named by CSV line (header = line 1); the model points if none)."""
     import numpy as np
     import pandas as pd
 
@@ -99,9 +100,9 @@ def _problems_by_line(frame) -> list[tuple[object, str, str]]:
 
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        return [(1, c, _("column is missing")) for c in missing]
+        return [(1, c, _("column is missing")) for c in missing], None
     if frame.empty:
-        return [(2, "-", _("the file has no model points"))]
+        return [(2, "-", _("the file has no model points"))], None
     lines = np.arange(2, len(frame) + 2)
     problems: list[tuple[object, str, str]] = []
     raw = frame["point_id"]
@@ -109,22 +110,25 @@ def _problems_by_line(frame) -> list[tuple[object, str, str]]:
     whole = np.isfinite(ids) & (np.where(np.isfinite(ids), ids, 0.5) % 1 == 0)
     for i in np.flatnonzero(~whole):
         problems.append((int(lines[i]), "point_id", _("= %(v)r is not a whole number") % {"v": raw.iloc[i]}))
-    first_line: dict[int, int] = {}
-    for i in np.flatnonzero(whole):
-        pid = int(ids[i])
-        if pid in first_line:
+    valid = pd.Series(ids[whole].astype(np.int64), index=np.flatnonzero(whole))
+    repeated = valid.duplicated(keep="first")
+    if repeated.any():  # a Python loop over the repeats only
+        firsts = valid[~repeated]
+        first_line = dict(zip(firsts.to_numpy().tolist(), lines[firsts.index].tolist(), strict=True))
+        for i, pid in valid[repeated].items():
             problems.append((int(lines[i]), "point_id", _("= %(v)s is used twice (first on line %(first)s)")
                              % {"v": pid, "first": first_line[pid]}))  # fmt: skip
-        else:
-            first_line[pid] = int(lines[i])
     # The other fields: the engine's own rules, with the line number standing in for the point id.
     numbered = frame.copy()
     numbered["point_id"] = lines.astype(str)
+    points = None
     try:
-        model_points_from_frame(numbered)
+        points = model_points_from_frame(numbered)
     except ModelPointError as exc:
         problems += [(int(line), field, reason) for line, field, reason in exc.problems]
-    return sorted(problems, key=lambda p: (p[0], p[1]))
+    if problems:
+        return sorted(problems, key=lambda p: (p[0], p[1])), None
+    return [], dataclasses.replace(points, point_id=ids.astype(np.int64))
 
 
 def _read(data: bytes):
@@ -180,8 +184,6 @@ def _blocks(points) -> list[dict]:
 
 def model_points_import(*, actor, name: str, file) -> ModelPointSet:
     """Import a model_points.csv as a named set, all or nothing (see the module docstring)."""
-    from risk.engine.modelpoints import model_points_from_frame
-
     require(actor, RUN, _("Your role may not import model points."))
     name = (name or "").strip()
     if not name:
@@ -190,10 +192,9 @@ def model_points_import(*, actor, name: str, file) -> ModelPointSet:
         raise ValidationError({"name": _("At most 100 characters.")})
     data = file.read() if hasattr(file, "read") else bytes(file)
     frame = _read(data)
-    problems = _problems_by_line(frame)
+    problems, points = _validated(frame)
     if problems:
         raise ModelPointImportError(problems)
-    points = model_points_from_frame(frame)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         if ModelPointSet.objects.select_for_update().filter(name=name).exists():

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from risk import runs
+from risk.engine.solvency import solvency2_interest_rate_risk, solvency2_life_risk
 from risk.management.commands._common import add_inputs, basis_label, money, run, write_points
 
 
@@ -8,7 +9,8 @@ class Command(BaseCommand):
     help = (
         "C-ROSS solvency from model points: life-insurance risk (Rule 5) and interest-rate risk capital from "
         "the 16 standard scenarios; with --capital, minimum capital, the core and comprehensive ratios and "
-        "the pass test."
+        "the pass test. --regime solvency2: the Solvency II standard formula life underwriting and "
+        "interest-rate SCR instead."
     )
 
     def add_arguments(self, parser):
@@ -18,8 +20,14 @@ class Command(BaseCommand):
             help="capital and the other modules: core_capital, actual_capital, irr_rating, sarmra_score, "
                  "modules {non_life, market, credit}, absorbency_base/cap/k, total_assets_cny, add_ons",
         )  # fmt: skip
+        parser.add_argument(
+            "--regime", choices=["cross", "solvency2"], default="cross",
+            help="cross (default): C-ROSS Rule 5; solvency2: the Solvency II life and interest-rate SCR",
+        )  # fmt: skip
 
     def handle(self, *args, **options):
+        if options["regime"] == "solvency2":
+            return self.handle_solvency2(options)
         result = run(options, "cross")
         try:
             figures = runs.solvency_figures(result, options["capital"], options["date"])
@@ -55,3 +63,53 @@ class Command(BaseCommand):
             )
         if options["output"]:
             self.stdout.write(f"wrote {write_points(result, options['output'])} rows to {options['output']}")
+
+    def handle_solvency2(self, options):
+        """Solvency II standard formula (Delegated Regulation 2015/35): the life underwriting
+        sub-modules from the shock table in force, aggregated with its correlation matrix, and the
+        interest-rate SCR (the larger BEL increase of the up and down curves)."""
+        if options["capital"]:
+            raise CommandError("--capital applies to the C-ROSS regime only")
+        figures = solvency2_figures(options)
+        life, result, chosen, label, table = figures
+        self.stdout.write(
+            f"{len(result.point_id)} model points, basis {basis_label(chosen)}, {label}, shock table {table.version}"
+        )
+        self.stdout.write("Solvency II life underwriting risk:")
+        for name, capital in life.sub_modules.items():
+            note = f"  ({life.lapse_driver})" if name == "lapse" else ""
+            self.stdout.write(f"  {name:<22}{money(capital):>20}{note}")
+        self.stdout.write(f"  {'diversification':<22}{money(-life.diversification):>20}")
+        self.stdout.write(f"  {'SCR life':<22}{money(life.total):>20}")
+        self.stdout.write(f"SCR interest rate (liabilities): {money(solvency2_interest_rate_risk(bel(result)))}")
+        if options["output"]:
+            run_ = runs.Run(result=result, shocked=None, curve_label=label, assumption_set=chosen.assumption_set)
+            self.stdout.write(f"wrote {write_points(run_, options['output'])} rows to {options['output']}")
+
+
+def bel(result) -> dict:
+    return runs.bel_by_scenario(result)
+
+
+def solvency2_figures(options):
+    """(Solvency2LifeRisk, projection result, run reference holder, curve label, shock table)."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from risk import assumptions
+    from risk.engine.modelpoints import ModelPointError, read_model_points_csv
+    from risk.engine.projection import project
+    from risk.engine.shocks import load_shock_table, solvency2_life_scenarios
+
+    try:
+        chosen = assumptions.approved_set(options["basis"])
+        basis = assumptions.engine_basis(chosen)
+        points = read_model_points_csv(options["model_points"])
+        curve, label = runs.discount_curve(basis, options["government_curve"], options["date"])
+        table = load_shock_table("solvency2", options["date"] or dt.date.today())
+        shocked = solvency2_life_scenarios(table, curve)
+        result = project(points, basis, shocked.scenarios, engine=options["engine"], cashflows=False)
+        life = solvency2_life_risk(bel(result), table)
+    except (assumptions.UnapprovedBasis, ModelPointError, runs.InputError, FileNotFoundError, ValueError) as exc:
+        raise CommandError(str(exc)) from None
+    return life, result, SimpleNamespace(assumption_set=chosen.run_reference()), label, table
