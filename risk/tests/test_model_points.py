@@ -159,3 +159,12 @@ def test_the_screens_list_upload_refuse_and_show_counts(client, actuary):
     assert point_set.sha256 in detail and 'data-testid="counts-by-term"' in detail
     assert point_set.counts["by_term"] == {"10": {"rows": 1, "policies": 1.0}, "20": {"rows": 2, "policies": 3.0}}
     assert "good" in client.get("/risk/model-points/").content.decode()
+
+
+def test_the_run_form_offers_the_imported_sets(client, actuary):
+    one = _file(HEADER + "1,40,M,10,1,1,0,\n")
+    point_set = model_points.model_points_import(actor=actuary, name="offered", file=one)
+    client.force_login(actuary)
+    page = client.get(f"/jobs/run/{model_points.KIND}/").content.decode()
+    assert f'value="{point_set.pk}"' in page and "offered (1 rows" in page
+    assert 'name="grouping"' not in page  # grouping is offered only by kinds whose chunks apply it
