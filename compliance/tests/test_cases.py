@@ -232,3 +232,23 @@ def test_aml_monitor_save_is_idempotent_and_lvtr_needs_an_actor():
     call_command("aml_monitor", "--lvtr-since", "2025-01-01", "--actor", "ana", stdout=out)
     # Domestic transfers by a natural person are reported from 500,000: neither 100,000 nor 70,000 is.
     assert "large-value reports 2025-01-01.." in out.getvalue() and "0 reportable, 0 new" in out.getvalue()
+
+
+def test_an_episode_that_grows_after_its_case_was_decided_is_re_raised_not_duplicated():
+    policy = _early_surrender(third_party_payee=True)
+    _batch()
+    case = Case.objects.get()
+    first, second = _user("ana1", "aml_analyst"), _user("ana2", "aml_analyst")
+    services.case_dispose(actor=first, case=case, disposition="not_suspicious", reason="nephew")
+    services.case_dispose(actor=second, case=case, disposition="not_suspicious", reason="agreed")
+    payee = policy.transactions.get(kind="surrender").payee
+    builders.transaction(on=policy, kind="refund", amount="1000", when=_at(2025, 6, 20, 10), payer=None, payee=payee)
+    counts = _batch()
+    assert counts["alerts_new"] == 0 and counts["alerts_updated"] == 1 and counts["alerts_reraised"] == 1
+    alert = Alert.objects.get()  # the same alert id, grown
+    assert len(alert.txn_refs) == 2 and alert.status == "open" and alert.disposition == ""
+    new_case = Case.objects.exclude(pk=case.pk).get()
+    assert alert.case == new_case and new_case.status == "open" and new_case.alert_count == 1
+    assert case.events.filter(kind="alert_moved").exists() and new_case.events.filter(kind="alert_updated").exists()
+    decided = case.events.get(kind="disposed").detail["alerts"]
+    assert [a[0] for a in decided] == [alert.alert_id]  # the closed case still says what it decided
