@@ -52,9 +52,9 @@ def compute_alerts():
     from compliance.book import book_frames
     from compliance.engine.monitoring import monitor
     from compliance.engine.ownership import look_through
-    from compliance.engine.parameters import load_parameters
+    from compliance.rules.selectors import live_parameters
 
-    params = load_parameters()
+    params = live_parameters()  # the live rule version (AML-5): approving a new one changes the batch
     key = (params.label, repr(book_fingerprint()))
     if _CACHE.get("key") == key:
         return _CACHE["value"]

@@ -8,7 +8,7 @@ from compliance import services
 from compliance.book import book_frames
 from compliance.engine.monitoring import alerts_to_csv, monitor
 from compliance.engine.ownership import look_through
-from compliance.engine.parameters import load_parameters
+from compliance.rules.selectors import live_parameters
 from customers.services import SystemActor
 
 
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         frames = book_frames()
         loaded = time.perf_counter()
         ownership = look_through(frames["beneficial_owners"], frames["customers"])
-        params = load_parameters()
+        params = live_parameters()  # the live rule version
         alerts = monitor(
             frames["transactions"], frames["policies"], frames["customers"], ownership=ownership, params=params
         )
