@@ -10,6 +10,7 @@ also says whether the payout may go ahead now, with the restrictions that stop i
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -47,9 +48,19 @@ class Score:
         return self.alert["score"] if self.alert else 0.0
 
 
+# Reading the live version costs a query and ~2 ms of ORM a call; a new live version
+# reaches real-time scoring within this many seconds.
+PARAMETERS_TTL_SECONDS = 5.0
+_cached: tuple[float, Parameters] | None = None
+
+
 def parameters() -> Parameters:
     """The catalogue in force: the live rule version (compliance.rules), as the batch runs."""
-    return live_parameters()
+    global _cached
+    now = time.monotonic()
+    if _cached is None or now >= _cached[0]:
+        _cached = (now + PARAMETERS_TTL_SECONDS, live_parameters())
+    return _cached[1]
 
 
 def score_new_transaction(*, actor, txn: dict) -> Score:
