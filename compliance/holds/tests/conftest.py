@@ -18,7 +18,7 @@ def free_policy(db):
 
 
 @pytest.fixture
-def second_analyst(persona_factory):
+def second_analyst(db):
     """Another AML analyst: the second reviewer who lifts what the first placed."""
     from django.contrib.auth import get_user_model
 

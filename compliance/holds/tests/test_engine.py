@@ -93,15 +93,6 @@ def test_scoring_one_transaction_equals_the_batch_on_the_same_history(book):
     assert {"L01", "L03", "L05", "L08"} <= typologies
 
 
-def test_a_quiet_transaction_scores_nothing(book):
-    transactions, policies, customers, _ = book
-    premiums = np.flatnonzero((transactions["kind"] == "premium").to_numpy())
-    i = int(premiums[-1])
-    pols, history, new = history_of(transactions, policies, i)
-    result = engine.score_one(pols, parties_of(customers), history, new, PARAMS)
-    assert result == batch_alert(transactions, policies, customers, i) or result is None
-
-
 def test_local_seconds_matches_the_batch():
     aware = dt.datetime(2026, 3, 1, 2, 30, tzinfo=dt.UTC)
     from compliance.engine.monitoring.book import local_seconds as batch
