@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import actuarial, aml, ledger, load, pg, report, workers
+from bench import actuarial, aml, aml_score, ledger, load, pg, report, workers
 from bench.pg import ROOT, Database, HarnessError
 from bench.server import HOST, Gunicorn, login
 
@@ -352,6 +352,9 @@ def main(argv=None) -> int:
     benchmarks.update(workers.run(env, redis, VAR, probe, lambda name: selected(name, args.only)))
     # The AML engine (issue 5): batch monitoring, name screening, real-time scoring in process.
     benchmarks.update(aml.run(lambda name: selected(name, args.only)))
+    # Real-time AML scoring over HTTP (last: a payout scored at hold or freeze places a real
+    # restriction in the benchmark database, as in production).
+    benchmarks.update(aml_score.run(db, env, token, VAR, lambda name: selected(name, args.only)))
     results["benchmarks"] = benchmarks
     report.write(args.output, results, args.only)
     report.table(results)

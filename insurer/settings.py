@@ -261,6 +261,14 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStepKindEnum": "insurer.approvals.models.ApprovalStep.Kind",
         "MatrixStatusEnum": "insurer.approvals.models.AuthorisationMatrix.Status",
         "BusinessTypeEnum": "insurer.approvals.models.BusinessType",
+        # AML (compliance/): tiers, dispositions and each model's own status.
+        "AmlTierEnum": "compliance.models.Tier",
+        "AmlDispositionEnum": "compliance.models.Disposition",
+        "AlertStatusEnum": "compliance.models.Alert.Status",
+        "CaseStatusEnum": "compliance.models.Case.Status",
+        "StrStatusEnum": "compliance.models.SuspiciousTransactionReport.Status",
+        "LvtrStatusEnum": "compliance.models.LargeValueReport.Status",
+        "ScreeningHitStatusEnum": "compliance.screening.models.ScreeningHit.Status",
     },
 }
 

@@ -123,9 +123,9 @@ class StressForm(SolvencyForm):
     """The solvency run's fields plus the holdings the asset-side shocks apply to."""
 
     equity_holdings = _money(_("Equity holdings (CNY)"), _("Scenario 2 takes 20% off, the sensitivity 30%."))
-    fixed_income_holdings = _money(_("Fixed-income holdings (CNY)"), _("Scenario 2 loses 10% of them to defaults."))
+    fixed_income_holdings = _money(_("Fixed-income holdings (CNY)"), _("Scenario 2 loses a tenth of them to defaults."))
     maturing_fixed_income = _money(
-        _("Fixed income maturing within a year (CNY)"), _("The cash-flow test loses 10% of it.")
+        _("Fixed income maturing within a year (CNY)"), _("The cash-flow test loses a tenth of it.")
     )
     ZERO_DEFAULTS = (*SolvencyForm.ZERO_DEFAULTS, "equity_holdings", "fixed_income_holdings", "maturing_fixed_income")
 

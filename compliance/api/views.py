@@ -108,7 +108,7 @@ class NoteSerializer(serializers.Serializer):
     text = serializers.CharField(allow_blank=True)
 
 
-class ReasonSerializer(serializers.Serializer):
+class EscalationReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
@@ -263,11 +263,11 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
         services.case_note(actor=request.user, case=case, text=data.validated_data["text"])
         return self._done(case)
 
-    @_command("Escalate the case to the MLRO", ReasonSerializer, CaseDetailSerializer)
+    @_command("Escalate the case to the MLRO", EscalationReasonSerializer, CaseDetailSerializer)
     @action(detail=True, methods=["post"])
     def escalate(self, request, *args, **kwargs):
         case = self.get_object()
-        data = ReasonSerializer(data=request.data)
+        data = EscalationReasonSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.case_escalate(actor=request.user, case=case, reason=data.validated_data["reason"])
         return self._done(case)
