@@ -25,6 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 def celery_worker_process(transactional_db, tmp_path):
     from insurer.celery import app
 
+    # An earlier test of this process may have published a task (e.g. a screening task after a
+    # customer was saved), leaving a pooled producer connection bound to the default queue
+    # folder: start from fresh pools so this test's tasks reach this test's worker.
+    _fresh_broker_pools(app)
     env = {**os.environ, "INSURER_DB_NAME_OVERRIDE": str(connection.settings_dict["NAME"])}
     original_options = dict(app.conf.broker_transport_options or {})
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):

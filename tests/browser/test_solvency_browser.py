@@ -10,7 +10,6 @@ from django.utils import timezone
 from insurer.jobs.models import Job
 from risk.jobs_solvency import solvency_position
 from risk.tests.matrix import SOLVENCY_PARAMETERS, solvency_world
-from tests.browser.conftest import browser, probe  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +25,7 @@ def _history(requester) -> None:
                            result_summary=summary, finished_at=timezone.now())  # fmt: skip
 
 
-def test_the_dashboard_and_a_stress_run_draw_their_charts(probe, actuary):  # noqa: F811
+def test_the_dashboard_and_a_stress_run_draw_their_charts(probe, actuary):
     requester = get_user_model().objects.create_user(username="browser-solvency-requester")
     _history(requester)
     runs = solvency_world(requester)
