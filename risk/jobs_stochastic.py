@@ -91,7 +91,7 @@ def run_chunk(parameters: dict, spec: dict) -> dict:
 def reduce(parameters: dict, results: list[dict]) -> dict:
     import numpy as np
 
-    from risk.engine.stochastic import PERCENTILES, standard_error
+    from risk.engine.stochastic import percentiles, standard_error
 
     summary: dict = {
         "basis": parameters["basis"], "valuation_date": parameters["valuation_date"], "paths": parameters["paths"],
@@ -114,8 +114,7 @@ def reduce(parameters: dict, results: list[dict]) -> dict:
         summary["mean_pv"] = {name: float(v.mean()) for name, v in totals.items()}
         summary["mean_bel"] = float(bel.mean())
         summary["standard_error"] = standard_error(bel, antithetic=True)
-        summary["percentiles"] = {f"p{q:g}": float(v) for q, v in zip(PERCENTILES, np.percentile(bel, PERCENTILES),
-                                                                      strict=True)}  # fmt: skip
+        summary["percentiles"] = percentiles(bel)
         summary["bel_by_path"] = bel.tolist()
     return summary
 

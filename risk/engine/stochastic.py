@@ -124,6 +124,11 @@ class StochasticResult:
         }
 
 
+def percentiles(values: np.ndarray) -> dict[str, float]:
+    """The BEL distribution's reported percentiles, keyed p0.5 … p99.5."""
+    return {f"p{q:g}": float(v) for q, v in zip(PERCENTILES, np.percentile(values, PERCENTILES), strict=True)}
+
+
 def standard_error(values: np.ndarray, antithetic: bool) -> float:
     """Standard error of the mean over scenarios; over ± pair means when sampled antithetically
     (the pairs are negatively correlated, so treating them as independent would overstate it)."""
