@@ -1,7 +1,8 @@
 """Sign-in with throttling: after LOCKOUT_FAILURES failed attempts for one username (from
 any address) or from one address (for any username) within LOCKOUT_SECONDS, further
 attempts are refused without checking the password, so guessing is slow whatever the
-attacker varies. Counters live in the cache (Redis in production)."""
+attacker varies. Counters live in the cache (Redis in production). The address is the
+client's, not the proxy's (insurer.middleware.client_address)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
+
+from insurer.middleware import client_address
 
 LOCKOUT_FAILURES = 5
 LOCKOUT_SECONDS = 15 * 60
@@ -43,7 +46,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        address = self.request.META.get("REMOTE_ADDR") if self.request else None
+        address = client_address(self.request.META) if self.request else None
         if is_locked(username, address):
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:

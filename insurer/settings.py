@@ -104,6 +104,11 @@ INSTALLED_APPS = [
     "compliance.holds",
 ]
 
+# How many reverse proxies we run in front of the web container (the TLS proxy of
+# docs/operator-guide.md counts one). The client address in the audit ledger and the sign-in
+# throttle is read from X-Forwarded-For past exactly that many hops (insurer.middleware).
+INSURER_TRUSTED_PROXIES = env.int("INSURER_TRUSTED_PROXIES", default=0)
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -243,6 +248,9 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSION": "v1",
     "EXCEPTION_HANDLER": "insurer.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute"},
+    # Left unset, DRF would take X-Forwarded-For at its word and any client could dodge
+    # the throttle by forging it: trust exactly the proxies we run (INSURER_TRUSTED_PROXIES).
+    "NUM_PROXIES": INSURER_TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Insurer compliance-and-risk platform API",
