@@ -5,7 +5,9 @@ with a message naming it:
 - nobody requests, approves or revokes a grant of their own;
 - the checker is never the maker;
 - a grant whose role is incompatible with a role the user holds (or has requested) over
-  overlapping dates is refused, unless an approved, unexpired exception covers the pair.
+  overlapping dates is refused, unless an approved, unexpired exception covers the pair;
+  such a grant ends when the exception does;
+- an exception is asked for a pair the matrix actually names, and refused with a reason.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ def _exception_for(user, role: str, other: str, on: dt.date) -> SodException | N
 
 
 def _check_separation(user, role: str, valid_from: dt.date, valid_to: dt.date | None, exclude_pk=None):
-    """Return the exception that allows the grant (or None); raise naming the first
-    conflict that no exception covers."""
+    """Return the exception that allows the grant (the one expiring first when several
+    conflicts need one), or None; raise naming the first conflict that no exception covers."""
     today = timezone.localdate()
     allowing = None
     for conflict in conflicts(role, _overlapping_roles(user, valid_from, valid_to, exclude_pk), today):
@@ -66,8 +68,22 @@ def _check_separation(user, role: str, valid_from: dt.date, valid_to: dt.date | 
             raise ValidationError(
                 _("Refused: %(conflict)s. An approved separation-of-duties exception is needed.")
                 % {"conflict": conflict}, code="sod_conflict")  # fmt: skip
-        allowing = exception
+        if allowing is None or exception.valid_to < allowing.valid_to:
+            allowing = exception
     return allowing
+
+
+def _end_with_exception(exception: SodException | None, valid_from: dt.date, valid_to: dt.date | None):
+    """The grant's end date: a grant that holds only because of an exception ends when the
+    exception does, so the incompatible pair never outlives the exception compliance
+    approved (otherwise "expiring" would mean nothing once the grant was in force)."""
+    if exception is None:
+        return valid_to
+    if exception.valid_to < valid_from:
+        raise ValidationError(
+            {"valid_from": _("The separation-of-duties exception this grant needs expires on %(day)s, before the "
+                             "grant would start.") % {"day": exception.valid_to}})  # fmt: skip
+    return min(valid_to, exception.valid_to) if valid_to else exception.valid_to
 
 
 @transaction.atomic
@@ -87,6 +103,7 @@ def grant_request(*, actor, user, role: str, reason: str, valid_from: dt.date | 
     if valid_to and valid_to < valid_from:
         raise ValidationError({"valid_to": _("The end date is before the start date.")})
     exception = _check_separation(user, role, valid_from, valid_to)
+    valid_to = _end_with_exception(exception, valid_from, valid_to)
     grant = RoleGrant.objects.create(user=user, role=role, department=department, valid_from=valid_from,
                                      valid_to=valid_to, reason=reason, requested_by=_name(actor),
                                      sod_exception=exception)  # fmt: skip
@@ -132,6 +149,7 @@ def grant_approve(*, actor, grant: RoleGrant, note: str = "") -> RoleGrant:
     _checker_rules(actor, grant)
     before = _snapshot(grant)
     grant.sod_exception = _check_separation(grant.user, grant.role, grant.valid_from, grant.valid_to, grant.pk)
+    grant.valid_to = _end_with_exception(grant.sod_exception, grant.valid_from, grant.valid_to)
     grant.status, grant.decided_by, grant.decided_at = RoleGrant.Status.ACTIVE, _name(actor), timezone.now()
     grant.decision_note = note
     grant.save()
@@ -192,6 +210,15 @@ def sod_exception_request(*, actor, user, role: str, other_role: str, reason: st
         raise ValidationError(_("A reason and the compensating controls are required."))
     if getattr(actor, "pk", None) == user.pk:
         raise PermissionDenied(_("Nobody may request an exception for themselves."))
+    for field, code in (("role", role), ("other_role", other_role)):
+        if code not in BY_CODE:
+            raise ValidationError({field: _("Unknown role %(role)s.") % {"role": code}})
+    if not conflicts(role, {other_role}, today):
+        names = {"role": BY_CODE[role].name, "other": BY_CODE[other_role].name}
+        message = _(
+            "%(role)s and %(other)s are not incompatible duties in the matrix in force: no exception is needed."
+        )
+        raise ValidationError({"other_role": message % names})
     exception = SodException.objects.create(user=user, role=role, other_role=other_role, reason=reason,
                                             compensating_controls=compensating_controls, valid_to=valid_to,
                                             requested_by=_name(actor))  # fmt: skip
@@ -204,13 +231,15 @@ def sod_exception_request(*, actor, user, role: str, other_role: str, reason: st
 @transaction.atomic
 def sod_exception_decide(*, actor, exception: SodException, approve: bool, note: str = "") -> SodException:
     """Compliance review of an exception: access.approve_sodexception, not the maker, not
-    the person it is for."""
+    the person it is for, a reason when refusing."""
     require(actor, "access.approve_sodexception", _("Only compliance may decide separation-of-duties exceptions."))
     exception = SodException.objects.select_for_update().get(pk=exception.pk)
     if exception.status != SodException.Status.REQUESTED:
         raise ValidationError(_("This exception has already been decided."))
     if _name(actor) == exception.requested_by or getattr(actor, "pk", None) == exception.user_id:
         raise PermissionDenied(_("The maker of a request, or the person it is for, may not decide it."))
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("Say why the exception is refused.")})
     exception.status = SodException.Status.APPROVED if approve else SodException.Status.REFUSED
     exception.decided_by, exception.decided_at = _name(actor), timezone.now()
     exception.save()
@@ -229,7 +258,8 @@ def grant_system(*, user, role: str, reason: str, department: Department | None 
     valid_from = valid_from or timezone.localdate()
     exception = _check_separation(user, role, valid_from, None)
     grant = RoleGrant.objects.create(user=user, role=role, department=department, valid_from=valid_from,
-                                     reason=reason, requested_by="system", status=RoleGrant.Status.ACTIVE,
+                                     valid_to=_end_with_exception(exception, valid_from, None), reason=reason,
+                                     requested_by="system", status=RoleGrant.Status.ACTIVE,
                                      decided_by="system:bootstrap", decided_at=timezone.now(),
                                      sod_exception=exception)  # fmt: skip
     forget(user)

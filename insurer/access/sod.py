@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from insurer.roles import BY_CODE, CATALOGUE, MANAGEMENT
 
 # Roles that operate the business (as opposed to governing, overseeing or running IT).
@@ -26,10 +28,12 @@ class Conflict:
     description: str
 
     def __str__(self) -> str:
-        return (
-            f"{BY_CODE[self.role].name} and {BY_CODE[self.other].name} are incompatible duties "
-            f"({self.rule}: {self.description})"
-        )
+        return gettext("%(role)s and %(other)s are incompatible duties (%(rule)s: %(description)s)") % {
+            "role": BY_CODE[self.role].name,
+            "other": BY_CODE[self.other].name,
+            "rule": self.rule,
+            "description": self.description,
+        }
 
 
 def expand(other: str, role: str) -> set[str]:

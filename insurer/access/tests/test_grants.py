@@ -11,7 +11,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from insurer.access import require, restrict
-from insurer.access.grants import forget, role_codes
+from insurer.access.grants import forget, role_codes, roles_held
 from insurer.access.models import Department, RoleGrant, SodException
 from insurer.access.services import (
     grant_approve,
@@ -113,6 +113,81 @@ def test_an_approved_expiring_exception_allows_the_pair(access_admin, compliance
     assert grant.sod_exception == exception
     grant_approve(actor=second_admin, grant=grant)
     assert RoleGrant.objects.get(pk=grant.pk).status == "active"
+
+
+def _approved_exception(access_admin, compliance_officer, user, days: int) -> SodException:
+    exception = sod_exception_request(actor=access_admin, user=user, role="payment_officer",
+                                      other_role="finance_accountant", reason="two-person branch",
+                                      compensating_controls="daily review of payments by the CFO",
+                                      valid_to=timezone.localdate() + dt.timedelta(days=days))  # fmt: skip
+    return sod_exception_decide(actor=compliance_officer, exception=exception, approve=True)
+
+
+def test_a_grant_resting_on_an_exception_ends_when_the_exception_does(access_admin, compliance_officer,
+                                                                      second_admin, staff):  # fmt: skip
+    today = timezone.localdate()
+    dan = staff("dan")
+    grant_system(user=dan, role="finance_accountant", reason="existing")
+    exception = _approved_exception(access_admin, compliance_officer, dan, 90)
+    grant = grant_request(actor=access_admin, user=dan, role="payment_officer", reason="cover")  # open-ended asked
+    assert grant.valid_to == exception.valid_to == today + dt.timedelta(days=90)
+    grant_approve(actor=second_admin, grant=grant)
+    assert RoleGrant.objects.get(pk=grant.pk).valid_to == today + dt.timedelta(days=90)
+    assert "payment_officer" in {h.role for h in roles_held(dan, today + dt.timedelta(days=90))}
+    assert "payment_officer" not in {h.role for h in roles_held(dan, today + dt.timedelta(days=91))}
+    assert "finance_accountant" in {h.role for h in roles_held(dan, today + dt.timedelta(days=91))}
+
+
+def test_a_shorter_grant_keeps_its_end_and_one_starting_after_the_exception_is_refused(
+    access_admin, compliance_officer, staff
+):
+    today = timezone.localdate()
+    eve, fay = staff("eve"), staff("fay")
+    for user in (eve, fay):
+        grant_system(user=user, role="finance_accountant", reason="existing")
+        _approved_exception(access_admin, compliance_officer, user, 30)
+    grant = grant_request(actor=access_admin, user=eve, role="payment_officer", reason="one week",
+                          valid_to=today + dt.timedelta(days=7))  # fmt: skip
+    assert grant.valid_to == today + dt.timedelta(days=7)
+    with pytest.raises(ValidationError, match="expires on") as refused:
+        grant_request(actor=access_admin, user=fay, role="payment_officer", reason="later",
+                      valid_from=today + dt.timedelta(days=31))  # fmt: skip
+    assert "valid_from" in refused.value.message_dict
+    assert not RoleGrant.objects.filter(user=fay, role="payment_officer").exists()
+
+
+def test_an_exception_is_asked_only_for_a_known_pair_the_matrix_names(access_admin, staff):
+    gil = staff("gil")
+    asked = {"actor": access_admin, "user": gil, "reason": "r", "compensating_controls": "c",
+             "valid_to": timezone.localdate() + dt.timedelta(days=30)}  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        sod_exception_request(role="payment_oficer", other_role="finance_accountant", **asked)
+    assert refused.value.message_dict == {"role": ["Unknown role payment_oficer."]}
+    with pytest.raises(ValidationError) as refused:
+        sod_exception_request(role="actuary", other_role="underwriter", **asked)
+    assert refused.value.message_dict["other_role"] == [
+        "Actuary and Underwriter are not incompatible duties in the matrix in force: no exception is needed."
+    ]
+    # Either order of a pair the matrix names is accepted (SOD-5 lists underwriter first).
+    sod_exception_request(role="claims_supervisor", other_role="underwriter", **asked)
+    assert SodException.objects.filter(user=gil).count() == 1
+
+
+def test_refusing_an_exception_needs_a_reason(access_admin, compliance_officer, client, staff):
+    hal = staff("hal")
+    exception = sod_exception_request(actor=access_admin, user=hal, role="underwriter", other_role="claims_handler",
+                                      reason="r", compensating_controls="c",
+                                      valid_to=timezone.localdate() + dt.timedelta(days=30))  # fmt: skip
+    with pytest.raises(ValidationError, match="Say why"):
+        sod_exception_decide(actor=compliance_officer, exception=exception, approve=False)
+    assert SodException.objects.get(pk=exception.pk).status == "requested"
+    client.force_login(compliance_officer)
+    page = client.get("/access/sod/").content.decode()
+    assert 'name="note"' in page and ">r <span" in page  # the maker's reason is shown to the reviewer
+    client.post(f"/access/sod/exceptions/{exception.pk}/decide/", {"decision": "refuse", "note": "no cover needed"})
+    assert SodException.objects.get(pk=exception.pk).status == "refused"
+    event = AuditEvent.objects.filter(action="sod_exception_refuse").get()
+    assert event.reason == "no cover needed"
 
 
 def test_exceptions_must_expire_within_a_year(access_admin, staff):
