@@ -44,6 +44,18 @@ KINDS = (VALUATION_KIND, SOLVENCY_KIND, STRESS_KIND)
 ENGINE_VERSION = valuation_jobs.ENGINE_VERSION
 IRR_RATINGS = ["AAA", "AA", "A", "BBB", "BB", "B", "C", "D"]
 
+CROSS, SOLVENCY2 = "cross", "solvency2"
+REGIMES = {CROSS: "C-ROSS", SOLVENCY2: "Solvency II"}
+REGIME_CHOICES = [(CROSS, _("C-ROSS (default)")), (SOLVENCY2, _("Solvency II standard formula"))]
+SOLVENCY2_CAPITAL = ("scr_market", "scr_default", "scr_health", "scr_non_life", "scr_intangible", "scr_operational",
+                     "scr_adjustment")  # fmt: skip
+
+
+def regime_of(parameters: dict | None) -> str:
+    """A run's regime; runs from before the regime parameter are C-ROSS."""
+    return (parameters or {}).get("regime") or CROSS
+
+
 # Money inputs: CNY, two decimals, stored as strings in the parameters (exact).
 _MONEY = {"max_digits": 20, "decimal_places": 2}
 
@@ -54,18 +66,25 @@ def _money(label, help_text, *, required=False, min_value=Decimal("0")):
 
 class SolvencyForm(valuation_jobs.ValuationForm):
     """The valuation's fields (basis, valuation date, chunk size) without the scenario choice,
-    plus the capital position the run is measured against."""
+    the regime (C-ROSS or Solvency II), and the capital position the run is measured against:
+    the C-ROSS fields are required for a C-ROSS run, own funds for a Solvency II run."""
 
-    scenarios = None  # always the 16 C-ROSS standard scenarios
-    core_capital = _money(_("Core capital (CNY)"), _("Core tier 1 and tier 2 capital."), required=True)
+    scenarios = None  # the regime's scenario set: the 16 C-ROSS standard scenarios or Solvency II's
+    regime = forms.ChoiceField(
+        label=_("Regime"), required=False, initial=CROSS, choices=REGIME_CHOICES,
+        help_text=_("C-ROSS (minimum capital, core and comprehensive ratios) or the Solvency II standard formula "
+                    "(life and interest-rate SCR from the book, BSCR, SCR and the SCR ratio)."),
+    )  # fmt: skip
+    core_capital = _money(_("Core capital (CNY)"), _("C-ROSS: core tier 1 and tier 2 capital."))
     actual_capital = _money(
-        _("Actual capital (CNY)"), _("Core plus supplementary capital: not less than the core capital."), required=True
+        _("Actual capital (CNY)"), _("C-ROSS: core plus supplementary capital, not less than the core capital.")
     )
     irr_rating = forms.ChoiceField(
-        label=_("Integrated risk rating"), choices=[(r, r) for r in IRR_RATINGS], initial="A"
+        label=_("Integrated risk rating"), choices=[(r, r) for r in IRR_RATINGS], initial="A", required=False
     )
     sarmra_score = forms.DecimalField(
         label=_("SARMRA score"),
+        required=False,
         min_value=0,
         max_value=100,
         max_digits=5,
@@ -97,6 +116,22 @@ class SolvencyForm(valuation_jobs.ValuationForm):
         _("Total assets (CNY)"), _("Sets the size factor on MC* [verify]; leave empty for no reduction.")
     )
     add_ons = _money(_("Capital add-ons (CNY)"), _("Added to the minimum capital."))
+    # Solvency II (Directive 2009/138/EC Art. 103): the modules the book does not give.
+    own_funds = _money(_("Eligible own funds (CNY, Solvency II)"), _("Own funds eligible to cover the SCR."))
+    scr_market = _money(
+        _("Market SCR other than interest rate (CNY, Solvency II)"),
+        _("Equity, property, spread, currency and concentration; the run adds its interest-rate SCR without "
+          "diversification between them (prudent)."),
+    )  # fmt: skip
+    scr_default = _money(_("Counterparty default SCR (CNY, Solvency II)"), _("Counterparty default risk module."))
+    scr_health = _money(_("Health underwriting SCR (CNY, Solvency II)"), _("Health underwriting risk module."))
+    scr_non_life = _money(_("Non-life underwriting SCR (CNY, Solvency II)"), _("Non-life underwriting risk module."))
+    scr_intangible = _money(_("Intangible asset SCR (CNY, Solvency II)"), _("Added to the BSCR undiversified."))
+    scr_operational = _money(_("Operational risk SCR (CNY, Solvency II)"), _("Added to the BSCR."))
+    scr_adjustment = _money(
+        _("Loss-absorbing capacity of technical provisions and deferred taxes (CNY, Solvency II)"),
+        _("Taken off the BSCR plus operational risk; 0 for none."),
+    )
 
     ZERO_DEFAULTS = (
         "non_life_capital",
@@ -106,28 +141,44 @@ class SolvencyForm(valuation_jobs.ValuationForm):
         "absorbency_cap",
         "absorbency_k",
         "add_ons",
+        *SOLVENCY2_CAPITAL,
     )
+    REQUIRED = {CROSS: ("core_capital", "actual_capital", "irr_rating", "sarmra_score"), SOLVENCY2: ("own_funds",)}
 
     def clean(self):
         data = super().clean()
+        data["regime"] = regime = data.get("regime") or CROSS
+        for name in self.REQUIRED[regime]:
+            if data.get(name) in (None, "") and name not in self.errors:
+                self.add_error(name, _("This field is required for a %(regime)s run.") % {"regime": REGIMES[regime]})
         for name in self.ZERO_DEFAULTS:
             if name in data and data[name] is None:
                 data[name] = Decimal("0")
         core, actual = data.get("core_capital"), data.get("actual_capital")
-        if core is not None and actual is not None and actual < core:
+        if regime == CROSS and core is not None and actual is not None and actual < core:
             raise ValidationError({"actual_capital": _("Actual capital includes the core capital: it cannot be less.")})
         return data
 
 
 class StressForm(SolvencyForm):
-    """The solvency run's fields plus the holdings the asset-side shocks apply to."""
+    """The solvency run's C-ROSS fields plus the holdings the asset-side shocks apply to (the
+    regulator's stress tests are C-ROSS's: no Solvency II fields)."""
+
+    regime = None
+    own_funds = scr_market = scr_default = scr_health = scr_non_life = None
+    scr_intangible = scr_operational = scr_adjustment = None
 
     equity_holdings = _money(_("Equity holdings (CNY)"), _("Scenario 2 takes 20% off, the sensitivity 30%."))
     fixed_income_holdings = _money(_("Fixed-income holdings (CNY)"), _("Scenario 2 loses a tenth of them to defaults."))
     maturing_fixed_income = _money(
         _("Fixed income maturing within a year (CNY)"), _("The cash-flow test loses a tenth of it.")
     )
-    ZERO_DEFAULTS = (*SolvencyForm.ZERO_DEFAULTS, "equity_holdings", "fixed_income_holdings", "maturing_fixed_income")
+    ZERO_DEFAULTS = (
+        *(n for n in SolvencyForm.ZERO_DEFAULTS if n not in SOLVENCY2_CAPITAL),
+        "equity_holdings",
+        "fixed_income_holdings",
+        "maturing_fixed_income",
+    )
 
 
 # --------------------------------------------------------------------------- chunks and reduce
@@ -138,7 +189,7 @@ def _with(parameters: dict, scenarios: str) -> dict:
 
 
 def solvency_chunk(parameters: dict, spec: dict) -> dict:
-    return valuation_jobs.run_chunk(_with(parameters, "cross"), spec)
+    return valuation_jobs.run_chunk(_with(parameters, regime_of(parameters)), spec)
 
 
 def stress_chunk(parameters: dict, spec: dict) -> dict:
@@ -224,10 +275,84 @@ def solvency_position(parameters: dict, capital: dict | None) -> dict:
     }
 
 
+def solvency2_position(parameters: dict, totals: dict) -> dict:
+    """Solvency II: the life underwriting SCR by sub-module with CorrLife (diversification
+    shown), the interest-rate SCR, then with the capital given the BSCR by module (Annex IV
+    correlations), the SCR and the SCR ratio. The MCR is not computed: the project's
+    specification gives no MCR formula (see docs/actuarial.md, "Solvency II basis")."""
+    import numpy as np
+
+    from risk.engine.shocks import load_shock_table
+    from risk.engine.solvency import solvency2_interest_rate_risk, solvency2_life_risk, solvency2_scr
+
+    table = load_shock_table(SOLVENCY2, dt.date.fromisoformat(parameters["valuation_date"]))
+    bel = {name: np.array([values["bel"]]) for name, values in totals.items()}
+    life = solvency2_life_risk(bel, table) if bel else None
+    interest = solvency2_interest_rate_risk(bel) if bel else 0.0
+    market_given = _number(parameters, "scr_market")
+    modules = {
+        "market": market_given + interest,
+        "default": _number(parameters, "scr_default"),
+        "life": life.total if life else 0.0,
+        "health": _number(parameters, "scr_health"),
+        "non_life": _number(parameters, "scr_non_life"),
+    }
+    try:
+        p = solvency2_scr(
+            modules,
+            table=table,
+            own_funds=_number(parameters, "own_funds"),
+            operational=_number(parameters, "scr_operational"),
+            adjustment=_number(parameters, "scr_adjustment"),
+            intangible=_number(parameters, "scr_intangible"),
+        )
+    except ValueError as exc:
+        if "no SCR ratio" in str(exc):
+            raise ValueError(
+                "The SCR is zero or less (no valued business and no other module's SCR, or an adjustment as "
+                "large as the BSCR): no SCR ratio can be formed."
+            ) from None
+        raise
+    return {
+        "shock_table": p.table_version,
+        "life": {
+            "sub_modules": life.sub_modules if life else {},
+            "lapse_components": life.lapse_components if life else {},
+            "lapse_driver": life.lapse_driver if life else "",
+            "sum": float(sum(life.sub_modules.values())) if life else 0.0,
+            "diversification": life.diversification if life else 0.0,
+            "total": life.total if life else 0.0,
+        },
+        "interest_rate_risk": interest,
+        "market_given": market_given,
+        "modules": p.modules,
+        "modules_sum": float(sum(p.modules.values())),
+        "aggregated": p.aggregated,
+        "diversification": p.diversification,
+        "intangible": p.intangible,
+        "bscr": p.bscr,
+        "operational": p.operational,
+        "adjustment": p.adjustment,
+        "scr": p.scr,
+        "own_funds": p.own_funds,
+        "ratio": p.ratio,
+        "ratio_minimum": p.ratio_minimum,
+        "passed": p.passed,
+        "failures": [] if p.passed else [f"SCR ratio {p.ratio:.1%} below {p.ratio_minimum:.0%}"],
+        "mcr": None,
+        "mcr_note": "not computed: the project's specification gives no MCR formula",
+    }
+
+
 def solvency_reduce(parameters: dict, results: list[dict]) -> dict:
-    summary = valuation_jobs.reduce(_with(parameters, "cross"), results)
+    regime = regime_of(parameters)
+    summary = valuation_jobs.reduce(_with(parameters, regime), results)
     summary["kind"] = SOLVENCY_KIND
-    summary["solvency"] = solvency_position(parameters, summary.get("capital"))
+    summary["regime"] = regime
+    if regime == SOLVENCY2:
+        summary["solvency2"] = solvency2_position(parameters, summary["totals"])
+    else:
+        summary["solvency"] = solvency_position(parameters, summary.get("capital"))
     return summary
 
 

@@ -25,8 +25,10 @@ from risk.engine.shocks import (
     ShockedScenarios,
     cross_base_curve_in_force,
     cross_standard_scenarios,
+    cross_standard_under_stress,
     cross_stress_tests,
     load_shock_table,
+    solvency2_life_scenarios,
 )
 from risk.engine.solvency import (
     CrossSolvencyResult,
@@ -104,15 +106,22 @@ def run_valuation(*, model_points: str, basis: str, scenarios: str = "base", gov
 def scenario_set_for(
     scenarios: str, curve: np.ndarray, on: dt.date | None = None
 ) -> tuple[ScenarioSet, ShockedScenarios | None]:
-    """ "base": the curve alone; "cross": the 16 C-ROSS scenarios; "stress": Attachments 4 and 6
-    (shock tables in force on ``on``)."""
+    """ "base": the curve alone; "cross": the 16 C-ROSS scenarios; "stress": Attachments 4 and 6;
+    "cross_under_stress": the C-ROSS capital shocks on each stressed basis; "solvency2": the
+    Solvency II life and interest scenarios (shock tables in force on ``on``)."""
     if scenarios == "base":
         return ScenarioSet.base(curve), None
     if scenarios in ("cross", "stress"):
         table = load_shock_table("cross", on or dt.date.today())
         shocked = cross_standard_scenarios(table, curve) if scenarios == "cross" else cross_stress_tests(table, curve)
         return shocked.scenarios, shocked
-    raise InputError(f"scenarios must be base, cross or stress, not {scenarios!r}")
+    if scenarios == "cross_under_stress":  # the stress run's minimum capital after each stress
+        shocked = cross_standard_under_stress(load_shock_table("cross", on or dt.date.today()), curve)
+        return shocked.scenarios, shocked
+    if scenarios == "solvency2":
+        shocked = solvency2_life_scenarios(load_shock_table("solvency2", on or dt.date.today()), curve)
+        return shocked.scenarios, shocked
+    raise InputError(f"scenarios must be base, cross, stress, cross_under_stress or solvency2, not {scenarios!r}")
 
 
 def bel_by_scenario(result: ProjectionResult) -> dict[str, np.ndarray]:

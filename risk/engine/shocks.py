@@ -250,6 +250,21 @@ class ShockedScenarios:
         return self.scenarios.names
 
 
+# Scenario rows are by projection year and the contract holds the last value beyond the end, so a
+# short base curve (a basis's flat pricing rate is one value) would hold a first-year shock (the
+# catastrophe, the mass lapse) for ever and shock every maturity as if it were 1 year. The
+# builders therefore work on the curve held flat to at least this many years.
+SHOCK_CURVE_YEARS = 100
+
+
+def full_curve(base_spot: np.ndarray, years: int = SHOCK_CURVE_YEARS) -> np.ndarray:
+    """``base_spot`` with its last rate held to at least ``years`` years (longer curves unchanged)."""
+    curve = np.asarray(base_spot, dtype=float).ravel()
+    if curve.size == 0:
+        raise ValueError("base_spot: the curve is empty")
+    return curve if curve.size >= years else np.concatenate([curve, np.full(years - curve.size, curve[-1])])
+
+
 def _by_year(value: float | np.ndarray, years: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(value, dtype=float), (years,)).reshape(1, years).copy()
 
@@ -316,6 +331,7 @@ def cross_interest_scenarios(
     table: ShockTable, base_spot: np.ndarray, *, multiplier: float = 1.0, prefix: str = "rate"
 ) -> ScenarioSet:
     """The C-ROSS rate up and down scenarios: r·(1 + multiplier·stress(t))."""
+    base_spot = full_curve(base_spot)
     stress = table.rate_stress()
     source = table.cite("interest_rate_stress") + (f" x {multiplier:g}" if multiplier != 1 else "")
     sets = [
@@ -333,6 +349,7 @@ def cross_interest_scenarios(
 def cross_rule5_scenarios(table: ShockTable, base_spot: np.ndarray) -> ShockedScenarios:
     """Base + the Rule 5 life insurance shocks (12 scenarios after the base)."""
     _require_basis(table, "cross")
+    base_spot = full_curve(base_spot)
     y = np.asarray(base_spot).size
     n = table.number
     lapse1, lapse2 = n("lapse_type_i_shock"), n("lapse_type_ii_shock")
@@ -408,6 +425,7 @@ def cross_base_curve_in_force(table: ShockTable, government_spot, years: int) ->
 def cross_standard_scenarios(table: ShockTable, base_spot: np.ndarray) -> ShockedScenarios:
     """The standard 16-scenario C-ROSS set (names in ``CROSS_STANDARD_SCENARIOS``): base, the
     12 Rule 5 shocks, rate up/down and stress scenario 3 (rate down with parameters × 130%)."""
+    base_spot = full_curve(base_spot)
     rule5 = cross_rule5_scenarios(table, base_spot)
     stress3 = cross_adverse_curve(
         base_spot, table.rate_stress(), "down", multiplier=table.number("stress3_adverse_multiplier")
@@ -436,6 +454,9 @@ def cross_stress_tests(
     The sensitivity moves the 750-day reserve curve by −50 bp: pass it as ``reserve_spot``
     (the base curve is used when it is not given)."""
     _require_basis(table, "cross")
+    base_spot = full_curve(base_spot)
+    if reserve_spot is not None:
+        reserve_spot = full_curve(reserve_spot, base_spot.size)
     n = table.number
     s1 = {
         "mortality_mult": 1 + n("stress1_mortality_shock"),
@@ -511,8 +532,61 @@ def cross_stress_tests(
     return ShockedScenarios(ScenarioSet.stack(sets), table.version, factors, assets)
 
 
+# Scenarios the Rule 5 and interest-rate capital need (stress3_rate_down is a stress, not a shock).
+CROSS_CAPITAL_SCENARIOS = tuple(n for n in CROSS_STANDARD_SCENARIOS if n != "stress3_rate_down")
+UNDER_STRESS_SEPARATOR = "|"
+
+
+def cross_standard_under_stress(table: ShockTable, base_spot: np.ndarray) -> ShockedScenarios:
+    """The C-ROSS capital shocks projected on each stressed basis, so that the minimum capital
+    can be recomputed after each regulator's stress (Attachment 4, Attachment 6).
+
+    For each stress scenario S (``cross_stress_tests`` without its base) and each capital shock C
+    (``CROSS_CAPITAL_SCENARIOS``, base included), one scenario named ``"S|C"``: C built on S's
+    curve (so rate up/down shock the stressed curve), then S's other transforms composed with
+    C's in the contract's order (S applied first, then C):
+
+        mortality: (q·mS + aS)·mC + aC  = q·(mS·mC) + (aS·mC + aC)
+        lapse:     max(max(l·mS, fS)·mC, fC) = max(l·(mS·mC), max(fS·mC, fC))   (mC ≥ 0)
+        expenses ×(eS·eC), inflation +(iS + iC), new business ×(nS·nC)
+
+    which is exact, not an approximation. "S|base" is S itself."""
+    _require_basis(table, "cross")
+    stressed = cross_stress_tests(table, base_spot).scenarios
+    sets = []
+    for i, stress in enumerate(stressed.names):
+        if i == 0:
+            continue  # the base: the plain 16 scenarios are the run's own
+        shocks = cross_standard_scenarios(table, stressed.spot_rates[i]).scenarios
+        keep = [shocks.names.index(n) for n in CROSS_CAPITAL_SCENARIOS]
+        m_s, a_s = stressed.mortality_mult[i], stressed.mortality_add[i]
+        l_s, f_s = stressed.lapse_mult[i], stressed.lapse_floor[i]
+        m_c, l_c = shocks.mortality_mult[keep], shocks.lapse_mult[keep]
+        sets.append(
+            ScenarioSet(
+                names=tuple(f"{stress}{UNDER_STRESS_SEPARATOR}{shocks.names[k]}" for k in keep),
+                spot_rates=shocks.spot_rates[keep],
+                mortality_mult=m_s * m_c,
+                mortality_add=a_s * m_c + shocks.mortality_add[keep],
+                lapse_mult=l_s * l_c,
+                lapse_floor=np.maximum(f_s * l_c, shocks.lapse_floor[keep]),
+                expense_mult=stressed.expense_mult[i] * shocks.expense_mult[keep],
+                inflation_add=stressed.inflation_add[i] + shocks.inflation_add[keep],
+                new_business_mult=stressed.new_business_mult[i] * shocks.new_business_mult[keep],
+                sources={
+                    f"{stress}{UNDER_STRESS_SEPARATOR}{shocks.names[k]}": (
+                        f"{stressed.sources.get(stress, '')} + {shocks.sources.get(shocks.names[k], '')}"
+                    )
+                    for k in keep
+                },
+            )
+        )
+    return ShockedScenarios(ScenarioSet.stack(sets), table.version)
+
+
 def solvency2_interest_scenarios(table: ShockTable, base_spot: np.ndarray) -> ScenarioSet:
     _require_basis(table, "solvency2")
+    base_spot = full_curve(base_spot)
     stress = table.rate_stress()
     kwargs = {
         "min_increase": table.number("interest_rate_up_min_increase"),
@@ -540,6 +614,7 @@ def solvency2_life_scenarios(
     first-year lapse floor of 40% (70% non-retail), i.e. max(base, 40%) rather than 40% plus
     the base lapses."""
     _require_basis(table, "solvency2")
+    base_spot = full_curve(base_spot)
     if mass_lapse_business not in ("retail", "non_retail"):
         raise ValueError(f"mass_lapse_business must be 'retail' or 'non_retail', got {mass_lapse_business!r}")
     n = table.number

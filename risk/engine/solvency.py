@@ -323,3 +323,67 @@ def solvency2_interest_rate_risk(pv: PVInput) -> float:
     Give PVs of liabilities net of the assets' value where assets are modelled, so that the
     loss is the fall in basic own funds."""
     return cross_interest_rate_risk(pv)
+
+
+SOLVENCY2_MODULES = ("market", "default", "life", "health", "non_life")
+
+
+@dataclass(frozen=True)
+class Solvency2Result:
+    modules: dict[str, float]
+    aggregated: float  # √(Σ Corr·SCR_i·SCR_j) over the modules
+    diversification: float  # Σ modules − aggregated
+    intangible: float
+    bscr: float  # aggregated + intangible
+    operational: float
+    adjustment: float  # loss-absorbing capacity of technical provisions and deferred taxes (a reduction)
+    scr: float  # BSCR + Op − Adj
+    own_funds: float
+    ratio: float
+    ratio_minimum: float
+    passed: bool
+    table_version: str = ""
+
+
+def solvency2_scr(
+    modules: Mapping[str, float],
+    *,
+    table: ShockTable,
+    own_funds: float,
+    operational: float = 0.0,
+    adjustment: float = 0.0,
+    intangible: float = 0.0,
+) -> Solvency2Result:
+    """Standard-formula SCR = BSCR + SCR_op − Adj and the SCR ratio (eligible own funds / SCR).
+
+    BSCR = √(Σ Corr_ij·SCR_i·SCR_j) over (market, default, life, health, non-life) with the
+    table's ``module_correlation`` (Directive Annex IV), plus the intangible-asset module.
+    ``adjustment`` is the loss-absorbing capacity of technical provisions and deferred taxes as
+    a positive amount taken off (Art. 103(c) of the Directive adds it as a negative number)."""
+    for name, value in {**modules, "operational": operational, "adjustment": adjustment,
+                        "intangible": intangible, "own_funds": own_funds}.items():  # fmt: skip
+        if not np.isfinite(value) or value < 0:
+            raise ValueError(f"{name}: must be a finite number >= 0, got {value}")
+    corr = table.correlation("module_correlation")
+    aggregated = corr.aggregate(modules)
+    bscr = aggregated + intangible
+    scr = bscr + operational - adjustment
+    if scr <= 0:
+        raise ValueError(f"the SCR is {scr:.2f} (BSCR + operational − adjustment): no SCR ratio can be formed")
+    ratio = own_funds / scr
+    minimum = table.number("scr_ratio_minimum")
+    return Solvency2Result(
+        modules={n: float(modules.get(n, 0.0)) for n in corr.names},
+        aggregated=aggregated,
+        diversification=float(sum(modules.values())) - aggregated,
+        intangible=intangible,
+        bscr=bscr,
+        operational=operational,
+        adjustment=adjustment,
+        scr=scr,
+        own_funds=own_funds,
+        ratio=ratio,
+        ratio_minimum=minimum,
+        passed=ratio >= minimum,
+        table_version=table.version,
+    )

@@ -11,11 +11,14 @@ from risk.engine.cross_curve import cross_base_curve
 from risk.engine.scenario_set import ScenarioSet
 from risk.engine.shocks import (
     CROSS_STANDARD_SCENARIOS,
+    SHOCK_CURVE_YEARS,
     SHOCK_DATA_DIR,
     cross_longevity_factors,
     cross_morbidity_trend_factors,
     cross_standard_scenarios,
+    cross_standard_under_stress,
     cross_stress_tests,
+    full_curve,
     load_shock_table,
     parse_shock_table,
     shock_table_versions,
@@ -93,7 +96,7 @@ def test_standard_cross_set_has_the_sixteen_named_scenarios():
     shocked = cross_standard_scenarios(CROSS, BASE)
     s = shocked.scenarios
     assert s.names == CROSS_STANDARD_SCENARIOS and s.count == 16
-    assert s.spot_rates.shape == (16, YEARS)
+    assert s.spot_rates.shape == (16, SHOCK_CURVE_YEARS)  # the 60-year curve held to 100 years
     assert all(name in s.sources for name in s.names if name != "base")
     base = _row(s, "base")
     assert np.all(s.mortality_mult[base] == 1) and np.all(s.mortality_add[base] == 0)
@@ -109,7 +112,7 @@ def test_standard_cross_set_has_the_sixteen_named_scenarios():
     assert s.lapse_mult[mass, 0] == 2.5 and np.all(s.lapse_mult[mass, 1:] == 1)
     assert s.lapse_floor[mass, 0] == 0.25 and np.all(s.lapse_floor[mass, 1:] == 0)
     # insurance shocks keep the base curve; rate scenarios move it
-    assert np.array_equal(s.spot_rates[mass], BASE)
+    assert np.array_equal(s.spot_rates[mass], full_curve(BASE))
     assert s.spot_rates[_row(s, "rate_up"), 0] == pytest.approx(BASE[0] * 1.97)
     assert s.spot_rates[_row(s, "rate_down"), 0] == pytest.approx(BASE[0] * 0.29)
     assert s.spot_rates[_row(s, "stress3_rate_down"), 0] == pytest.approx(BASE[0] * (1 - 1.3 * 0.71))
@@ -127,6 +130,49 @@ def test_morbidity_medical_and_other_travel_as_product_factors():
     assert female[0] == pytest.approx(1.03) and female[9] == pytest.approx(1.03**10) and female[20] == female[9]
 
 
+def test_a_one_rate_curve_keeps_first_year_shocks_in_the_first_year_and_grades_rate_shocks():
+    """A basis's flat pricing rate is a one-value curve; the contract holds a row's last value,
+    so the builders hold the curve to 100 years before shocking it."""
+    s = cross_standard_scenarios(CROSS, np.array([0.025])).scenarios
+    assert s.years == SHOCK_CURVE_YEARS
+    cat, mass = s.mortality_add[_row(s, "catastrophe")], _row(s, "mass_lapse")
+    assert cat[0] == 0.0018 and np.all(cat[1:] == 0)
+    assert s.lapse_floor[mass, 0] == 0.25 and np.all(s.lapse_floor[mass, 1:] == 0)
+    up = s.spot_rates[_row(s, "rate_up")]
+    assert up[0] == pytest.approx(0.025 * 1.97) and up[4] == pytest.approx(0.025 * 1.66)
+    assert up[45] == pytest.approx(0.025 * 1.17)
+    sii = solvency2_life_scenarios(load_shock_table("solvency2", date(2026, 6, 30)), np.array([0.025])).scenarios
+    assert np.all(sii.lapse_floor[_row(sii, "mass_lapse"), 1:] == 0)
+    assert sii.spot_rates[_row(sii, "rate_up"), 0] == pytest.approx(0.025 * 1.70)
+    assert sii.spot_rates[_row(sii, "rate_up"), 19] == pytest.approx(0.035)  # 2.5%·1.26 < 2.5% + 1 pp
+
+
+def test_the_capital_shocks_under_each_stress_compose_as_the_contract_applies_them():
+    s = cross_standard_under_stress(CROSS, BASE).scenarios
+    stresses = ("stress1_new_business_high", "stress1_new_business_low", "stress2_rate_up_50bp", "stress3_rate_down",
+                "sensitivity_rate_down_50bp", "cash_flow_test")  # fmt: skip
+    assert s.count == 6 * 15 and s.names[0] == "stress1_new_business_high|base"
+    assert {n.split("|")[0] for n in s.names} == set(stresses) and "stress3_rate_down|stress3_rate_down" not in s.names
+    hi = "stress1_new_business_high|"
+    assert np.all(s.mortality_mult[_row(s, hi + "mortality")] == pytest.approx(1.1 * 1.15))
+    assert s.mortality_add[_row(s, hi + "catastrophe"), 0] == 0.0018 and np.all(
+        s.mortality_add[_row(s, hi + "catastrophe"), 1:] == 0
+    )
+    assert s.new_business_mult[_row(s, hi + "expense")] == 1.3
+    assert s.expense_mult[_row(s, hi + "expense")] == pytest.approx(1.1 * 1.1)
+    mass = _row(s, hi + "mass_lapse")
+    assert s.lapse_mult[mass, 0] == pytest.approx(1.2 * 2.5) and s.lapse_mult[mass, 1] == pytest.approx(1.2)
+    # cash-flow test (lapse ×2, floor 25%) under mass lapse (×2.5, floor 25% in year 1):
+    # max(max(l·2, 0.25)·2.5, 0.25) = max(l·5, 0.625) in year 1, max(l·2, 0.25) after.
+    cft = _row(s, "cash_flow_test|mass_lapse")
+    assert (s.lapse_mult[cft, 0], s.lapse_floor[cft, 0]) == (pytest.approx(5.0), pytest.approx(0.625))
+    assert (s.lapse_mult[cft, 1], s.lapse_floor[cft, 1]) == (2.0, 0.25)
+    # rate shocks act on the stressed curve: (r + 50 bp)·(1 + 97%) at 1 year
+    up = s.spot_rates[_row(s, "stress2_rate_up_50bp|rate_up")]
+    assert up[0] == pytest.approx((BASE[0] + 0.005) * 1.97)
+    assert np.allclose(s.spot_rates[_row(s, "stress2_rate_up_50bp|mortality")], full_curve(BASE) + 0.005)
+
+
 # --------------------------------------------------------------------------- stress tests
 
 
@@ -139,8 +185,8 @@ def test_attachment_4_stress_scenarios_and_the_cash_flow_test():
     assert np.all(s.mortality_mult[hi] == 1.1) and np.all(s.lapse_mult[hi] == 1.2)
     assert s.expense_mult[hi] == pytest.approx(1.1)
     assert np.all(shocked.product_factors["stress1_new_business_low"]["morbidity_mult"] == 1.15)
-    assert np.allclose(s.spot_rates[_row(s, "stress2_rate_up_50bp")], BASE + 0.005)
-    assert np.allclose(s.spot_rates[_row(s, "sensitivity_rate_down_50bp")], reserve - 0.005)
+    assert np.allclose(s.spot_rates[_row(s, "stress2_rate_up_50bp")], full_curve(BASE) + 0.005)
+    assert np.allclose(s.spot_rates[_row(s, "sensitivity_rate_down_50bp")], full_curve(reserve) - 0.005)
     cft = _row(s, "cash_flow_test")
     assert s.new_business_mult[cft] == pytest.approx(0.2)
     assert np.all(s.lapse_mult[cft] == 2) and np.all(s.lapse_floor[cft] == 0.25)
