@@ -44,7 +44,7 @@ from insurer import audit
 from insurer.access import require
 from insurer.access.grants import holders, holds_read_only_role
 from insurer.clocks.models import Clock
-from insurer.clocks.services import clock_start, clock_start_for, clock_stop_for
+from insurer.clocks.services import ClockTarget, clock_start, clock_start_for, clock_start_many_for, clock_stop_for
 from insurer.notifications.services import notify
 
 WORK = "compliance.work_case"
@@ -172,14 +172,18 @@ def _open_cases(customers: list[tuple[int, str]], now, actor, *, run: Monitoring
         for case in cases:
             case.pk = ids[case.customer_id]
     refs = dict(customers)
-    for case in cases:
-        clock = clock_start_for(
-            triggered_by=_user(actor),
-            rule_code=REVIEW_RULE,
-            object_type="compliance.case",
-            object_id=str(case.pk),
-            object_repr=f"{case.reference} {refs[case.customer_id]}",
-        )
+    # One bulk start: the due date is worked out once (every case opens today) and the clocks
+    # and their audit events are inserted in bulk (one at a time, 4,121 clocks took most of
+    # the 391 s a first run on the medium book spent storing).
+    clocks = clock_start_many_for(
+        triggered_by=_user(actor),
+        rule_code=REVIEW_RULE,
+        objects=[
+            ClockTarget("compliance.case", str(case.pk), f"{case.reference} {refs[case.customer_id]}", now)
+            for case in cases
+        ],
+    )
+    for case, clock in zip(cases, clocks, strict=True):
         case.review_clock, case.due_at = clock, clock.due_at
     _update_values(Case, ["review_clock", "due_at"], cases)
     CaseEvent.objects.bulk_create(

@@ -27,6 +27,25 @@ def record_change(*, actor, action: str, obj_type: str, obj_id: str, detail: dic
     return event
 
 
+def record_changes(changes: list[dict]) -> int:
+    """Many change events at once (ledger.append_many): each dict has record_change()'s
+    keyword arguments. For services that write rows in bulk and audit each one."""
+    events = []
+    for c in changes:
+        detail = dict(c.get("detail") or {})
+        if c.get("before") is not None:
+            detail["before"] = c["before"]
+        if c.get("after") is not None:
+            detail["after"] = c["after"]
+        events.append({"kind": "change", "actor": c.get("actor"), "action": c["action"], "object_type": c["obj_type"],
+                       "object_id": c["obj_id"], "object_repr": c.get("object_repr", ""), "changes": detail,
+                       "reason": c.get("reason", "")})  # fmt: skip
+    stored = ledger.append_many(events)
+    if stored:
+        logger.info("audit events %s..%s: %d changes %s", stored[0].pk, stored[-1].pk, len(stored), events[0]["action"])
+    return len(stored)
+
+
 def record_sensitive_read(*, actor, obj_type: str, obj_id: str, fields: list[str], reason: str = ""):
     event = ledger.append(kind="sensitive_read", actor=actor, action="reveal", object_type=obj_type,
                           object_id=obj_id, changes={"fields": fields}, reason=reason)  # fmt: skip

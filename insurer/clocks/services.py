@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -251,6 +251,91 @@ def _start(*, actor, rule_code, object_type, object_id, object_repr, started_at,
         },
     )
     return clock
+
+
+@dataclass(frozen=True)
+class ClockTarget:
+    """One object a bulk start puts a clock on (``started_at`` None: now)."""
+
+    object_type: str
+    object_id: str
+    object_repr: str = ""
+    started_at: dt.datetime | None = None
+
+
+@transaction.atomic
+def clock_start_many(*, actor, rule_code: str, objects, owner=None, department=None) -> list[Clock]:
+    """clock_start for many objects at once (the same checks, rows and audit events)."""
+    require(actor, CHANGE, _("Your role may not start regulatory clocks."))
+    return _start_many(actor, rule_code, list(objects), owner=owner or actor, department=department)
+
+
+@transaction.atomic
+def clock_start_many_for(*, triggered_by, rule_code: str, objects, owner=None, department=None,
+                         extra_notify: list[str] | None = None) -> list[Clock]:  # fmt: skip
+    """clock_start_for for many objects at once: a platform or domain service that has
+    authorised its command (a monitoring run opening thousands of cases) starts their clocks
+    in one go."""
+    return _start_many(triggered_by, rule_code, list(objects), owner=owner, department=department,
+                       extra_notify=extra_notify or [])  # fmt: skip
+
+
+def _start_many(actor, rule_code, targets: list[ClockTarget], *, owner, department, extra_notify=()) -> list[Clock]:
+    """The rule version and the due times are worked out once per start day (once per start
+    time for hour-based rules), the clocks inserted in bulk, and one audit event per clock
+    written in bulk: what _start does for one clock, without a query per clock for each."""
+    if not targets:
+        return []
+    now = timezone.now()
+    rules: dict[dt.date, ClockRule] = {}
+    schedules: dict[tuple, Clock] = {}
+    clocks = []
+    for target in targets:
+        if target.object_type.count(".") != 1 or not target.object_id:
+            raise ClockError(_("Name the object as “app.model” and give its id."))
+        started_at = target.started_at or now
+        if timezone.is_naive(started_at):
+            raise ClockError(_("The start time needs a time zone."))
+        if started_at > now + dt.timedelta(minutes=5):
+            raise ClockError(_("A clock cannot start in the future."))
+        day = _local_date(started_at)
+        if day not in rules:
+            rules[day] = rule_in_force(rule_code, day)
+        rule = rules[day]
+        # Due times of a new clock depend on the start day only, except in hours.
+        key = (rule.pk, started_at if rule.duration_unit == ClockRule.Unit.HOURS else day)
+        if key not in schedules:
+            schedules[key] = Clock(rule=rule, started_at=started_at)
+            _reschedule(schedules[key])
+        due = schedules[key]
+        clocks.append(
+            Clock(
+                rule=rule, object_type=target.object_type, object_id=str(target.object_id),
+                object_repr=target.object_repr[:200], started_at=started_at, extra_notify=list(extra_notify),
+                owner=owner, department=department, started_by=actor if getattr(actor, "pk", None) else None,
+                base_due_at=due.base_due_at, due_at=due.due_at, next_escalation_at=due.next_escalation_at,
+                calendar_note=due.calendar_note, calendar_years_outside=list(due.calendar_years_outside),
+            )
+        )  # fmt: skip
+    if connection.features.can_return_rows_from_bulk_insert:
+        Clock.objects.bulk_create(clocks, batch_size=1000)
+    else:  # a backend that cannot return the new ids: one INSERT each
+        for clock in clocks:
+            clock.save()
+    audit.record_changes(
+        [
+            {
+                "actor": actor, "action": "clock_start", "obj_type": "clocks.clock", "obj_id": str(clock.pk),
+                "object_repr": str(clock)[:200], "after": _snapshot(clock),
+                "detail": {"rule": clock.rule.code, "version": clock.rule.version,
+                           "object": f"{clock.object_type}:{clock.object_id}",
+                           "started_at": clock.started_at.isoformat(), "time_limit": clock.limit,
+                           "calendar_note": clock.calendar_note},
+            }
+            for clock in clocks
+        ]
+    )  # fmt: skip
+    return clocks
 
 
 def _locked(clock: Clock) -> Clock:
