@@ -112,6 +112,12 @@ def _product_rows(qs) -> Iterator[list]:
         yield [_text(v) for v in row]
 
 
+def _owner_rows(qs) -> Iterator[list]:
+    fields = ["organisation__customer_ref", "owner__customer_ref", "share_pct", "control"]
+    for organisation_ref, owner_ref, share_pct, control in qs.values_list(*fields).iterator(chunk_size=CHUNK):
+        yield [organisation_ref, owner_ref, _text(share_pct), "true" if control else "false"]
+
+
 # table -> (object type for the audit entry, header = interchange columns, row generator)
 EXPORTS: dict[str, tuple[str, list[str], Callable]] = {
     "customers": (
@@ -169,6 +175,11 @@ EXPORTS: dict[str, tuple[str, list[str], Callable]] = {
             "counterparty_country",
         ],
         _transaction_rows,
+    ),
+    "beneficial_owners": (
+        "customers.beneficialowner",
+        ["organisation_ref", "owner_ref", "share_pct", "control"],
+        _owner_rows,
     ),
     "products": (
         "customers.product",

@@ -1,4 +1,4 @@
-"""Read-only API of the book of business, plus the bulk-import and reveal-PII commands.
+"""Read-only API of the book of business, plus the bulk import and export and reveal-PII commands.
 
 Scoping: every queryset comes from customers.selectors (the one permission chokepoint).
 A list without the model's view permission is 403; a detail that is out of scope (or
@@ -6,6 +6,8 @@ absent) is 404, so an unauthorised caller cannot probe which refs exist.
 """
 
 from __future__ import annotations
+
+import json
 
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -17,14 +19,15 @@ from rest_framework.exceptions import ParseError
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from customers import imports, selectors
+from customers import exports, imports, selectors
 from customers.api import serializers as s
 from customers.filters import BeneficialOwnerFilter, CustomerFilter, PolicyFilter, ProductFilter, TransactionFilter
 from customers.models import BeneficialOwner, Customer, Policy, PolicyTransaction, Product
 from customers.services import book_import
-from insurer.access import permission_name
+from insurer.access import permission_name, require
 
 
 class CSVParser(BaseParser):
@@ -34,6 +37,18 @@ class CSVParser(BaseParser):
 
     def parse(self, stream, media_type=None, parser_context=None) -> bytes:
         return stream.read()
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets a client ask for ``Accept: text/csv`` on the export commands. The export streams
+    its own response, so only a refusal is ever rendered here: kept as JSON text."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        return b"" if data is None else json.dumps(data, ensure_ascii=False).encode()
 
 
 class CanListModel(BasePermission):
@@ -151,6 +166,36 @@ def _import_action(kind: str, noun: str):
     return import_rows
 
 
+def _export_action(table: str, noun: str):
+    """The GET …/export/ twin of the web page's CSV export: the same interchange columns,
+    the same filters as the list, streamed, and recorded in the audit ledger."""
+
+    @extend_schema(
+        summary=f"Export {noun} as interchange CSV",
+        description=(
+            f"Streams every row of the filtered list (the list's filters and ordering apply; no pagination) as "
+            f"{table}.csv of interchange.md. ID and phone numbers stay masked. The export, with its filters and "
+            "the number of rows sent, is recorded in the audit ledger. Requires customers.export_book."
+        ),
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            403: OpenApiResponse(s.DetailSerializer, description="The role may not export the book of business."),
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="export",
+        pagination_class=None,
+        renderer_classes=[JSONRenderer, CSVRenderer],
+    )
+    def export_rows(self, request, *args, **kwargs):
+        require(request.user, "customers.export_book", _("Your role may not export the book of business."))
+        return exports.stream_csv(request, table, self.filter_queryset(self.get_queryset()))
+
+    return export_rows
+
+
 @extend_schema_view(
     list=extend_schema(summary="List customers", description="Masked ID and phone numbers only."),
     retrieve=extend_schema(summary="One customer by customer_ref"),
@@ -166,6 +211,7 @@ class CustomerViewSet(BookViewSet):
     lookup_field = "customer_ref"
     import_kind = "customers"
     import_rows = _import_action("customers", "customers")
+    export_rows = _export_action("customers", "customers")
 
     @extend_schema(
         summary="Reveal a customer's unmasked ID and phone numbers",
@@ -198,6 +244,7 @@ class BeneficialOwnerViewSet(BookViewSet):
     ordering_fields = ["share_pct", "id"]
     import_kind = "beneficial_owners"
     import_rows = _import_action("beneficial_owners", "beneficial owners")
+    export_rows = _export_action("beneficial_owners", "beneficial owners")
 
 
 @extend_schema_view(
@@ -215,6 +262,7 @@ class ProductViewSet(BookViewSet):
     lookup_field = "product_code"
     import_kind = "products"
     import_rows = _import_action("products", "products")
+    export_rows = _export_action("products", "products")
 
 
 @extend_schema_view(
@@ -245,6 +293,7 @@ class PolicyViewSet(BookViewSet):
 
     import_kind = "policies"
     import_rows = _import_action("policies", "policies")
+    export_rows = _export_action("policies", "policies")
 
 
 @extend_schema_view(
@@ -262,3 +311,4 @@ class TransactionViewSet(BookViewSet):
     lookup_field = "txn_ref"
     import_kind = "transactions"
     import_rows = _import_action("transactions", "transactions")
+    export_rows = _export_action("transactions", "transactions")
