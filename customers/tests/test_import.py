@@ -379,6 +379,30 @@ def test_transaction_import_query_count_does_not_grow_with_rows():
     assert used[0] == used[1]
 
 
+@pytest.mark.django_db
+def test_a_file_of_several_batches_is_all_or_nothing():
+    """Rows go to the database as they are checked, batch by batch (CHECK_BATCH): a bad row
+    in the last batch still leaves nothing written, every bad row is reported, and a good
+    file of several batches is written whole, then re-imported as unchanged."""
+    from customers.imports import transactions_file
+
+    load("products", "customers", "policies")
+    before = PolicyTransaction.objects.count()
+    n = 2 * transactions_file.CHECK_BATCH + 500
+    text = _transactions_csv(n, 10_000).decode()
+    bad = edit(edit(text, 3, "amount", "-1"), n - 10, "policy_ref", "P9999999")
+    with pytest.raises(RowErrors) as caught:
+        run("transactions", bad.encode())
+    assert [(e.row, e.column) for e in caught.value.errors] == [(3, "amount"), (n - 10, "policy_ref")]
+    assert PolicyTransaction.objects.count() == before
+    result = run("transactions", text.encode())
+    assert (result.created, result.unchanged) == (n, 0)
+    assert PolicyTransaction.objects.count() == before + n
+    again = run("transactions", text.encode())
+    assert (again.created, again.unchanged) == (0, n)
+    assert PolicyTransaction.objects.count() == before + n
+
+
 # --- Service: permission, audit, dashboard refresh ---------------------------------------
 
 
