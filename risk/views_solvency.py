@@ -1,6 +1,8 @@
-"""Solvency and stress screens: the solvency dashboard (ratios over time against 50% and 100%,
-minimum capital by module with the diversification effect, Q(S)), one solvency run, its
-quarterly report (Excel, PDF), and the stress runs against capital. Running one is the jobs'
+"""Solvency and stress screens: the solvency dashboard (C-ROSS ratios over time against 50% and
+100%, minimum capital by module with the diversification effect, Q(S); beside them the Solvency
+II runs: SCR ratio over time against 100%, SCR by module with the diversification effect), one
+solvency run (with the Solvency II module tree), its quarterly report (Excel, PDF; C-ROSS
+only), and the stress runs against capital. Running one is the jobs'
 form (/jobs/run/solvency_run/, /jobs/run/stress_run/): a job with a progress bar."""
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from insurer import audit
 from insurer.access import require
 from insurer.jobs.models import Job
 from risk import reports
-from risk.jobs_solvency import SOLVENCY_KIND, STRESS_KIND, runs_for
+from risk.jobs_solvency import CROSS, SOLVENCY2, SOLVENCY_KIND, STRESS_KIND, regime_of, runs_for
 from risk.reports.document import module_label, stress_label
 
 VIEW = "risk.view_valuation"
@@ -44,12 +46,78 @@ def completed(user, kind: str):
     return runs_for(user, kind).filter(status=Job.Status.SUCCEEDED)
 
 
-def history(user) -> list[Job]:
-    """The latest succeeded solvency run of each valuation date, oldest date first."""
+def history(user, regime: str = CROSS) -> list[Job]:
+    """The latest succeeded solvency run of each valuation date in one regime, oldest date first."""
     latest: dict[str, Job] = {}
     for job in completed(user, SOLVENCY_KIND).order_by("finished_at", "pk"):
-        latest[job.parameters.get("valuation_date", "")] = job
+        if regime_of(job.parameters) == regime:
+            latest[job.parameters.get("valuation_date", "")] = job
     return [latest[day] for day in sorted(latest)]
+
+
+def scr_ratio_chart(runs: list[Job]) -> dict:
+    """Solvency II: the SCR ratio by valuation date against its 100 per cent minimum."""
+    positions = [job.result_summary["solvency2"] for job in runs]
+    minimum = _pct(positions[-1]["ratio_minimum"]) if positions else 100.0
+    return {
+        "kind": "line",
+        "categories": [job.parameters["valuation_date"] for job in runs],
+        "axes": [{"name": _("SCR ratio"), "format": "percent"}],
+        "series": [
+            {"name": _("SCR ratio"), "data": [_pct(p["ratio"]) for p in positions]},
+            {"name": _("Minimum (%(pct)s%%)") % {"pct": f"{minimum:g}"}, "data": [minimum] * len(runs),
+             "dashed": True},
+        ],
+    }  # fmt: skip
+
+
+def scr_module_label(name: str) -> str:
+    labels = {"market": _("Market risk (with the interest-rate SCR of the liabilities)"),
+              "default": _("Counterparty default risk"), "life": _("Life underwriting risk"),
+              "health": _("Health underwriting risk"), "non_life": _("Non-life underwriting risk")}  # fmt: skip
+    return labels.get(name, name)
+
+
+def scr_steps(position: dict) -> list[tuple[str, str, float]]:
+    """(key, label, signed amount): from the SCR modules to the SCR, step by step."""
+    steps = [(f"module_{n}", scr_module_label(n), v) for n, v in position["modules"].items()]
+    steps += [
+        ("diversification", _("Diversification effect"), -position["diversification"]),
+        ("intangible", _("Intangible asset risk"), position["intangible"]),
+        ("operational", _("Operational risk"), position["operational"]),
+        ("adjustment", _("Loss-absorbing capacity of technical provisions and deferred taxes"),
+         -position["adjustment"]),
+    ]  # fmt: skip
+    return steps
+
+
+def scr_waterfall(position: dict) -> dict:
+    steps = scr_steps(position)
+    short = {"module_market": _("Market"), "module_default": _("Default"), "module_life": _("Life"),
+             "module_health": _("Health"), "module_non_life": _("Non-life"), "diversification": _("Diversification"),
+             "intangible": _("Intangible"), "operational": _("Op"), "adjustment": _("Adj")}  # fmt: skip
+    return {
+        "kind": "bar",
+        "categories": [short.get(key, label) for key, label, _v in steps] + [_("SCR")],
+        "axes": [{"name": _("Amount"), "format": "money"}],
+        "series": [
+            {"name": _("Step"), "data": [round(v, 2) for _k, _l, v in steps] + [None]},
+            {"name": _("SCR"), "data": [None] * len(steps) + [round(position["scr"], 2)]},
+        ],
+    }
+
+
+def life_module_tree(position: dict) -> list[tuple[str, str, float]]:
+    """The life underwriting module as a tree: (level, name, amount), sub-modules under it, the
+    lapse components under lapse, the diversification and the module total."""
+    life = position["life"]
+    rows = []
+    for name, amount in life["sub_modules"].items():
+        rows.append(("sub", name, amount))
+        if name == "lapse":
+            for part, value in life["lapse_components"].items():
+                rows.append(("part", f"{part}{' *' if part == life['lapse_driver'] else ''}", value))
+    return rows
 
 
 def ratio_chart(runs: list[Job]) -> dict:
@@ -135,6 +203,9 @@ def solvency_dashboard(request):
     latest = runs[-1] if runs else None
     position = latest.result_summary["solvency"] if latest else None
     stress = completed(request.user, STRESS_KIND).order_by("-finished_at", "-pk").first()
+    sii_runs = history(request.user, SOLVENCY2)
+    sii_latest = sii_runs[-1] if sii_runs else None
+    sii = sii_latest.result_summary["solvency2"] if sii_latest else None
     context = {
         "runs": runs_for(request.user, SOLVENCY_KIND).order_by("-created_at")[:50],
         "latest": latest,
@@ -144,11 +215,28 @@ def solvency_dashboard(request):
         "ratio_chart": ratio_chart(runs),
         "waterfall": waterfall_chart(position) if position else None,
         "stress": stress,
+        "sii_latest": sii_latest,
+        **solvency2_context(sii),
+        "scr_ratio_chart": scr_ratio_chart(sii_runs),
         "can_run": _can_run(request.user),
         "kind": SOLVENCY_KIND,
         "stress_kind": STRESS_KIND,
     }
     return render(request, "risk/solvency.html", context)
+
+
+def solvency2_context(position: dict | None) -> dict:
+    """What the Solvency II partial shows: the position, its percentages, the steps from the
+    modules to the SCR, the chart and the life module tree."""
+    if not position:
+        return {"sii": None}
+    return {
+        "sii": position,
+        "sii_pct": {"ratio": _pct(position["ratio"]), "ratio_minimum": _pct(position["ratio_minimum"])},
+        "sii_steps": scr_steps(position),
+        "sii_waterfall": scr_waterfall(position),
+        "sii_tree": life_module_tree(position),
+    }
 
 
 def _run_or_404(user, kind: str, pk: int) -> Job:
@@ -166,6 +254,8 @@ def solvency_run(request, pk: int):
     position = summary.get("solvency")
     context = {
         "job": job,
+        "regime": regime_of(job.parameters),
+        **solvency2_context(summary.get("solvency2")),
         "summary": summary,
         "position": position,
         "pct": percents(position),

@@ -1,11 +1,13 @@
 """/api/v1/risk/: valuation, solvency and stress runs (platform jobs of the risk app's kinds).
 
 - ``GET  …/risk/<kind>/``            runs newest first (risk.view_valuation, 403 without);
+  ``?regime=cross|solvency2`` keeps one regime (each run says its ``regime``);
 - ``POST …/risk/<kind>/``            request a run: the body is the kind's parameters; 202 with
   the job id and where to follow its progress (jobs.request_job + risk.run_valuation, 403);
 - ``GET  …/risk/<kind>/{id}/``       one run with its result summary (404 out of scope);
 - ``GET  …/risk/<kind>/{id}/results/`` the results alone (409 while the job has not succeeded);
-- ``GET  …/risk/solvency-runs/{id}/report/xlsx/`` and ``…/report/pdf/``: the quarterly report.
+- ``GET  …/risk/solvency-runs/{id}/report/xlsx/`` and ``…/report/pdf/``: the quarterly report
+  (C-ROSS runs; a Solvency II run answers 404 saying its reporting has another template).
 
 Requests go through insurer.jobs.services.job_request, the same service as the screens'
 form, so validation (400 naming the field), permissions and the audit entry are the same.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import json
 
+from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,19 +31,33 @@ from rest_framework.response import Response
 
 from insurer.jobs import services
 from insurer.jobs.models import Job
-from risk.jobs_solvency import SOLVENCY_KIND, STRESS_KIND, VALUATION_KIND, runs_for
+from risk.jobs_solvency import (
+    CROSS,
+    REGIMES,
+    SOLVENCY2,
+    SOLVENCY_KIND,
+    STRESS_KIND,
+    VALUATION_KIND,
+    regime_of,
+    runs_for,
+)
 
 
 class RunSerializer(serializers.ModelSerializer):
     requested_by = serializers.CharField(source="requested_by.get_username", read_only=True)
+    regime = serializers.SerializerMethodField(help_text="cross (C-ROSS) or solvency2 (Solvency II standard formula).")
     percent = serializers.IntegerField(read_only=True, help_text="Progress: chunks done / chunks total, in %.")
     status = serializers.CharField(read_only=True, help_text="queued, running, succeeded, failed or cancelled")
 
     class Meta:
         model = Job
-        fields = ["id", "kind", "status", "percent", "chunks_total", "chunks_done", "parameters", "input_hash",
-                  "code_version", "requested_by", "created_at", "started_at", "finished_at", "error"]  # fmt: skip
+        fields = ["id", "kind", "regime", "status", "percent", "chunks_total", "chunks_done", "parameters",
+                  "input_hash", "code_version", "requested_by", "created_at", "started_at", "finished_at",
+                  "error"]  # fmt: skip
         read_only_fields = fields
+
+    def get_regime(self, job: Job) -> str:
+        return regime_of(job.parameters)
 
 
 class RunDetailSerializer(RunSerializer):
@@ -84,7 +101,15 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
     queryset = Job.objects.none()
 
     def get_queryset(self):
-        return runs_for(self.request.user, self.kind).order_by("-created_at", "-id")
+        runs = runs_for(self.request.user, self.kind).order_by("-created_at", "-id")
+        regime = self.request.query_params.get("regime") if self.action == "list" else None
+        if regime == SOLVENCY2:
+            runs = runs.filter(parameters__regime=SOLVENCY2)
+        elif regime in REGIMES:  # C-ROSS: runs from before the regime parameter have none
+            runs = runs.filter(Q(parameters__regime__isnull=True) | Q(parameters__regime=CROSS))
+        elif regime:
+            raise serializers.ValidationError({"regime": _("Use cross or solvency2.")})
+        return runs
 
     def get_serializer_class(self):
         return RunSerializer if self.action == "list" else RunDetailSerializer
@@ -154,6 +179,9 @@ class SolvencyRunViewSet(RunViewSet):
         from risk.views_solvency import report_file
 
         job = self.get_object()
+        if regime_of(job.parameters) == SOLVENCY2:
+            return Response({"detail": _("A Solvency II run has no quarterly report: the report follows the C-ROSS "
+                                         "template.")}, status=status.HTTP_404_NOT_FOUND)  # fmt: skip
         try:
             return report_file(job, file_type, request.user)
         except Http404:

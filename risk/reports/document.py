@@ -159,6 +159,8 @@ def build(job: Job, stress_job: Job | None = None) -> Report:
     """The report of a succeeded solvency run (ValueError otherwise)."""
     if job.kind != SOLVENCY_KIND or job.status != Job.Status.SUCCEEDED or not job.result_summary:
         raise ValueError(f"job {job.pk} is not a finished solvency run")
+    if "solvency" not in job.result_summary:  # a Solvency II run: its reporting has another template
+        raise ValueError(f"job {job.pk} is a Solvency II run: the quarterly report follows the C-ROSS template")
     summary = job.result_summary
     s = summary["solvency"]
     valuation_date = dt.date.fromisoformat(summary["valuation_date"])
@@ -230,6 +232,7 @@ def build(job: Job, stress_job: Job | None = None) -> Report:
         (_("Item"), value),
         [
             _one("run", _("Solvency run"), str(job.pk), TEXT),
+            _one("regime", _("Regime"), "C-ROSS", TEXT),
             _one("valuation_date", _("Valuation date"), summary["valuation_date"], TEXT),
             _one("basis", _("Basis"), summary["basis"], TEXT),
             *_assumption_rows(job.parameters.get("assumption_set")),

@@ -23,7 +23,7 @@ def world(builders) -> dict:
         chunks_total=1, chunks_done=1, result_summary=summary, finished_at=timezone.now(),
     )  # fmt: skip
     return {**assumption_world(requester), "valuation": job, **solvency_world(requester),
-            **model_points_world(requester)}  # fmt: skip
+            **solvency2_world(requester), **model_points_world(requester)}  # fmt: skip
 
 
 VIEW = "risk.view_valuation"
@@ -66,6 +66,32 @@ def solvency_world(requester) -> dict:
     return {"solvency_run": solvency, "stress_run": stress}
 
 
+SOLVENCY2_PARAMETERS = {"basis": "cross_default", "valuation_date": "2026-06-30", "chunk_size": 20000,
+                        "regime": "solvency2", "own_funds": "5000.00", "scr_market": "800.00",
+                        "scr_default": "200.00", "scr_operational": "100.00", "scr_adjustment": "50.00"}  # fmt: skip
+SOLVENCY2_TOTALS = {"base": {"bel": 1000.0}, "mortality": {"bel": 1600.0}, "longevity": {"bel": 900.0},
+                    "lapse_up": {"bel": 1100.0}, "lapse_down": {"bel": 950.0}, "mass_lapse": {"bel": 1300.0},
+                    "expense": {"bel": 1050.0}, "catastrophe": {"bel": 1400.0}, "rate_up": {"bel": 900.0},
+                    "rate_down": {"bel": 1250.0}}  # fmt: skip
+
+
+def solvency2_world(requester, day: str = "2026-06-30", own_funds: str = "5000.00") -> dict:
+    """A finished Solvency II run whose SCR the reduce computed from small totals."""
+    from django.utils import timezone
+
+    from insurer.jobs.models import Job
+    from risk.jobs_solvency import solvency2_position
+
+    parameters = {**SOLVENCY2_PARAMETERS, "valuation_date": day, "own_funds": own_funds}
+    summary = {"basis": "cross_default", "valuation_date": day, "engine_version": "1.0", "policies": 3,
+               "valued": 2, "skipped": {}, "totals": SOLVENCY2_TOTALS, "regime": "solvency2",
+               "solvency2": solvency2_position(parameters, SOLVENCY2_TOTALS)}  # fmt: skip
+    job = Job.objects.create(kind="solvency_run", parameters=parameters, result_summary=summary, input_hash="3" * 64,
+                             code_version="matrix", requested_by=requester, status="succeeded", chunks_total=1,
+                             chunks_done=1, finished_at=timezone.now())  # fmt: skip
+    return {"solvency2_run": job}
+
+
 RUN = "risk.run_valuation"
 API = "/api/v1/risk"
 ENDPOINTS += [
@@ -77,6 +103,12 @@ ENDPOINTS += [
              object_permission=VIEW),
     Endpoint("risk:stress", lambda w: "/risk/stress/", VIEW),
     Endpoint("risk:stress_run", lambda w: f"/risk/stress/{w['stress_run'].pk}/", VIEW, object_permission=VIEW),
+    # A Solvency II run: the same page and API routes, another template branch and result.
+    Endpoint("risk:solvency_run", lambda w: f"/risk/solvency/{w['solvency2_run'].pk}/", VIEW, object_permission=VIEW),
+    Endpoint("risk-solvency-run-detail", lambda w: f"{API}/solvency-runs/{w['solvency2_run'].pk}/", VIEW, api=True,
+             object_permission=VIEW),
+    Endpoint("risk-solvency-run-list", lambda w: f"{API}/solvency-runs/", RUN, kind=WRITE, method="post", api=True,
+             content_type="application/json", data=lambda w: dict(SOLVENCY2_PARAMETERS)),
 ]  # fmt: skip
 for _base, _world_key, _kind in (("valuations", "valuation", "book_valuation"),
                                   ("solvency-runs", "solvency_run", "solvency_run"),
