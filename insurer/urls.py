@@ -3,9 +3,10 @@ platform stays free of domain imports."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from insurer import views
+from insurer.api_docs import RedocView, SwaggerView
 
 api_v1 = [
     path("", include("customers.api.urls")),
@@ -17,8 +18,8 @@ api_v1 = [
     path("risk/", include("risk.api.urls")),
     path("", include("compliance.holds.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", SwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", RedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]
 
 urlpatterns = [
