@@ -68,12 +68,33 @@ RULE_PARAMS: dict[str, dict[str, str]] = {
 # default, which keeps that file's behaviour exactly: parameter name -> (kind, default).
 # "num0"/"int0" accept zero (zero switches the calibration off).
 OPTIONAL_RULE_PARAMS: dict[str, dict[str, tuple[str, Any]]] = {
+    "L02": {
+        # rules-v3: the income multiple is compared with single premiums only (the red flag's
+        # own words: "single premium >= 5x declared annual income"); False: every premium.
+        "income_single_premium_only": ("bool", False),
+    },
+    "L05": {
+        # rules-v3: payees a claim is paid to under the contract itself ("insured", the life
+        # assured of a medical or critical-illness claim; "beneficiary", one named on the
+        # policy), who are not third parties for a claim; [] = none (every non-holder).
+        "claim_contract_payees": ("list", []),
+    },
+    "L06": {
+        # rules-v3: the weight of a lone third-party payer who has paid since the policy's first
+        # premium (None: the rule's weight); a payer appearing later keeps the rule's weight.
+        "from_issue_weight": ("num0", None),
+    },
     "L11": {
         # rules-v2: a cash-equivalent premium alerts only from this amount (CNY) ...
         "cash_equivalent_min_amount": ("num0", 0.0),
         # ... or when it breaks the policy's habit: the first cash-equivalent premium after at
         # least this many premiums paid otherwise (0 = no such branch).
         "cash_equivalent_switch_min_prior": ("int0", 0),
+    },
+    "L13": {
+        # rules-v3: a listed payer is flagged on the first premium it pays on each policy, not
+        # on every instalment (one alert per monthly episode); False: every premium.
+        "payer_first_premium_only": ("bool", False),
     },
 }
 LARGE_VALUE_FIELDS = {

@@ -145,6 +145,8 @@ def l02_lump_sum(book: Book, params: Parameters) -> Hits:
     amount = book.amount[prem]
     with np.errstate(invalid="ignore"):
         over_income = (income > 0) & (amount >= r["income_multiple"] * income)
+    if r["income_single_premium_only"]:
+        over_income &= book.pol_single[book.pol[prem]]
     # Sudden lump sum: compare with the mean of the earlier premiums on the same policy.
     order, _ = order_by(book.pol[prem], book.t[prem])
     pol_sorted = book.pol[prem][order]
@@ -232,6 +234,15 @@ def l05_third_party_payout(book: Book, params: Parameters) -> Hits:
     insured = book.pol_insured[book.pol[out]]
     payee = book.payee[out]
     unrelated = (payee != holder) & ~book.related(holder, payee) & ~book.related(insured, payee)
+    contract = set(r["claim_contract_payees"])
+    if contract:
+        claim = book.kind[out] == KIND["claim_payout"]
+        if "insured" in contract:
+            unrelated &= ~(claim & (payee == insured))
+        if "beneficiary" in contract and len(book.pol_beneficiaries):
+            named = np.unique(book.pol_beneficiaries["pol"].to_numpy().astype(np.int64) * (2**31)
+                              + book.pol_beneficiaries["party"].to_numpy())  # fmt: skip
+            unrelated &= ~(claim & np.isin(book.pol[out].astype(np.int64) * (2**31) + payee, named))
     sel = np.flatnonzero(unrelated)
     refs = book.parties.refs(payee[sel])
     facts = [f"paid to {p}, not the policyholder and no family relation on file" for p in refs]
@@ -257,6 +268,11 @@ def l06_third_party_payer(book: Book, params: Parameters) -> Hits:
         third &= ~book.related(holder, payer)
     many = rank > r["max_payers_per_policy"]
     sel = np.flatnonzero(third | many)
+    weight = np.full(len(sel), r.weight)
+    if r["from_issue_weight"] is not None:
+        # A third party who paid the first premium and is the policy's only payer so far: the
+        # payer of record since the start, weighed apart from a payer who turns up later.
+        weight[(third & ~many & (rank == 1))[sel]] = r["from_issue_weight"]
     refs = book.parties.refs(payer[sel])
     facts = [
         f"premium paid by {p}"
@@ -264,7 +280,7 @@ def l06_third_party_payer(book: Book, params: Parameters) -> Hits:
         + f"; payer #{rank[i]} on policy"
         for p, i in zip(refs, sel, strict=True)
     ]
-    return Hits.make("L06", book, firsts[sel], r.weight, facts)
+    return Hits.make("L06", book, firsts[sel], weight, facts)
 
 
 def l07_overpay_refund(book: Book, params: Parameters) -> Hits:
@@ -520,6 +536,11 @@ def l13_screening(book: Book, params: Parameters, roles=None) -> Hits:
             add(role, np.full(len(pol_arr), -1), pol_arr, party_arr)
     if "payer" in wanted:
         prem = np.flatnonzero((book.kind == PREMIUM) & np.isin(book.payer, listed))
+        if r["payer_first_premium_only"] and len(prem):
+            order, _ = order_by(book.pol[prem], book.t[prem])
+            pairs = book.pol[prem][order].astype(np.int64) * (2**31) + book.payer[prem][order]
+            _, first_idx = np.unique(pairs, return_index=True)
+            prem = np.sort(prem[order[first_idx]])
         add("payer", prem, book.pol[prem], book.payer[prem])
     return Hits.make("L13", book, rows, r.weight, facts, pols=pols, confirmed=conf)
 

@@ -33,17 +33,21 @@ def test_the_migration_leaves_rules_v1_live_and_the_l11_calibration_as_the_candi
     assert RuleVersion.objects.filter(status="live").count() == 1
     assert selectors.live_parameters().label == "aml-life-insurance@v1"
     assert selectors.version_parameters(v2).rules["L11"]["cash_equivalent_min_amount"] == 50_000
+    v3 = RuleVersion.objects.get(name="rules-v3")  # the L02/L05/L06/L13 calibration, a draft on v2
+    assert (v3.status, v3.based_on, v3.proposed_by) == ("draft", v2, None)
+    assert v3.parameters == read_document(shipped_catalogues()["rules-v3"])
+    assert selectors.version_parameters(v3).rules["L06"]["from_issue_weight"] == 15
 
 
 def test_a_proposal_is_validated_by_the_engine_and_audited(shipped_versions, aml_analyst):
     bad = V2_TEXT.replace("cash_equivalent_switch_min_prior: {value: 3", "cash_equivalent_switch_min_prior: {value: -1")
     with pytest.raises(ValidationError) as refused:
-        services.rule_version_propose(actor=aml_analyst, name="rules-v3", parameters_text=bad, note="try")
+        services.rule_version_propose(actor=aml_analyst, name="rules-v9", parameters_text=bad, note="try")
     assert "rules.L11.params.cash_equivalent_switch_min_prior.value" in str(refused.value)
-    assert not RuleVersion.objects.filter(name="rules-v3").exists()
+    assert not RuleVersion.objects.filter(name="rules-v9").exists()
     with pytest.raises(ValidationError, match="Say what changes"):
-        services.rule_version_propose(actor=aml_analyst, name="rules-v3", parameters_text=V2_TEXT, note=" ")
-    v3 = services.rule_version_propose(actor=aml_analyst, name="rules-v3", parameters_text=V2_TEXT, note="copy")
+        services.rule_version_propose(actor=aml_analyst, name="rules-v9", parameters_text=V2_TEXT, note=" ")
+    v3 = services.rule_version_propose(actor=aml_analyst, name="rules-v9", parameters_text=V2_TEXT, note="copy")
     assert (v3.status, v3.proposed_by) == ("draft", aml_analyst)
     assert v3.parameters == read_document(shipped_catalogues()["rules-v2"])
     assert Event.objects.filter(action="rule_version.propose", object_id=str(v3.pk)).exists()
