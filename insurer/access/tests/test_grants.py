@@ -13,6 +13,7 @@ from guardian.shortcuts import assign_perm
 from insurer.access import require, restrict
 from insurer.access.grants import forget, role_codes, roles_held
 from insurer.access.models import Department, RoleGrant, SodException
+from insurer.access.selectors import conflicts_report
 from insurer.access.services import (
     grant_approve,
     grant_refuse,
@@ -188,6 +189,23 @@ def test_refusing_an_exception_needs_a_reason(access_admin, compliance_officer, 
     assert SodException.objects.get(pk=exception.pk).status == "refused"
     event = AuditEvent.objects.filter(action="sod_exception_refuse").get()
     assert event.reason == "no cover needed"
+
+
+def test_the_conflicts_report_names_the_exception_that_allows_a_pair(access_admin, compliance_officer,
+                                                                     second_admin, staff):  # fmt: skip
+    ivy, joe = staff("ivy"), staff("joe")
+    for user in (ivy, joe):
+        grant_system(user=user, role="finance_accountant", reason="existing")
+    exception = _approved_exception(access_admin, compliance_officer, ivy, 60)
+    grant_approve(actor=second_admin, grant=grant_request(actor=access_admin, user=ivy, role="payment_officer",
+                                                          reason="cover"))  # fmt: skip
+    # joe's pair has no exception: a control failure the report must show as such.
+    RoleGrant.objects.create(user=joe, role="payment_officer", valid_from=timezone.localdate(), reason="legacy",
+                             requested_by="old-system", status="active", decided_by="someone")  # fmt: skip
+    report = {row["user"].username: row for row in conflicts_report()}
+    assert set(report) == {"ivy", "joe"}
+    assert report["ivy"]["exception"] == exception and report["ivy"]["conflict"].rule == "SOD-3"
+    assert report["joe"]["exception"] is None
 
 
 def test_exceptions_must_expire_within_a_year(access_admin, staff):
