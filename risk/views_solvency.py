@@ -314,11 +314,14 @@ def stress_run(request, pk: int):
     summary = job.result_summary or {}
     rows = [
         {**r, "label": stress_label(r["scenario"]), "core_pct": _pct(r["ratio_core_after"]),
-         "comprehensive_pct": _pct(r["ratio_comprehensive_after"])}
+         "comprehensive_pct": _pct(r["ratio_comprehensive_after"]),
+         "core_base_pct": _pct(r.get("ratio_core_after_on_base_mc")),
+         "comprehensive_base_pct": _pct(r.get("ratio_comprehensive_after_on_base_mc"))}
         for r in summary.get("stress") or []
     ]  # fmt: skip
     context = {
         "job": job,
+        "recomputed": bool(rows) and all(r.get("minimum_capital_recomputed") for r in rows),
         "summary": summary,
         "position": summary.get("solvency"),
         "pct": percents(summary.get("solvency")),

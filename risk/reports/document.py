@@ -129,6 +129,9 @@ def stress_section(stress_job: Job) -> Section:
         _("Actual capital after"),
         _("Core ratio after"),
         _("Comprehensive ratio after"),
+        _("Minimum capital after stress"),
+        _("Core ratio on the base minimum capital"),
+        _("Comprehensive ratio on the base minimum capital"),
         _("Result"),
     )
     rows = [
@@ -142,16 +145,29 @@ def stress_section(stress_job: Job) -> Section:
                 r["actual_capital_after"],
                 r["ratio_core_after"],
                 r["ratio_comprehensive_after"],
+                r.get("minimum_capital_after"),
+                r.get("ratio_core_after_on_base_mc"),
+                r.get("ratio_comprehensive_after_on_base_mc"),
                 _("pass") if r["passed"] else _("fail"),
             ),
-            (MONEY, MONEY, MONEY, MONEY, PERCENT, PERCENT, TEXT),
+            (MONEY, MONEY, MONEY, MONEY, PERCENT, PERCENT, MONEY, PERCENT, PERCENT, TEXT),
         )
         for r in summary.get("stress", [])
     ]
-    note = _(
-        "Stress run %(run)s. Capital after stress = capital − (liability change + asset loss on the holdings given); "
-        "ratios on the base minimum capital, which the regulator's test would recompute under each scenario."
-    ) % {"run": stress_job.pk}
+    recomputed = all(r.get("minimum_capital_recomputed") for r in summary.get("stress", []))
+    if recomputed:
+        note = _(
+            "Stress run %(run)s. Capital after stress = capital − (liability change + asset loss on the holdings "
+            "given). The minimum capital is recomputed after each stress (the C-ROSS capital shocks projected on the "
+            "stressed basis; the other modules as given) and the ratios after stress are on it; base minimum "
+            "capital %(mc)s."
+        ) % {"run": stress_job.pk, "mc": format_value((summary.get("solvency") or {}).get("minimum_capital"), MONEY)}
+    else:
+        note = _(
+            "Stress run %(run)s. Capital after stress = capital − (liability change + asset loss on the holdings "
+            "given); this run predates the recomputation of the minimum capital after stress: its ratios are on "
+            "the base minimum capital."
+        ) % {"run": stress_job.pk}
     return Section("stress", _("Stress tests against capital (CNY)"), headers, rows, note)
 
 

@@ -62,18 +62,21 @@ def _book():
 
 
 def hand_bel(point, *, curve=None, q_mult=1.0, q_add_year1=0.0, lapse_mult=1.0, lapse_floor_year1=0.0,
-             expense_mult=1.0, inflation_add=0.0) -> float:  # fmt: skip
+             expense_mult=1.0, inflation_add=0.0, lapse_mult_year1=1.0) -> float:  # fmt: skip
     """BEL = PV(claims + maintenance + commission − premiums) of one in-force policy, month by
     month: maturity, then deaths, then lapses of the survivors; a month discounted at its start
-    with the spot rate of its projection year."""
+    with the spot rate of its projection year. ``q_mult`` may be a function of the projection
+    year; ``lapse_mult_year1`` multiplies the lapse rate in the first projection year only."""
     age, sex, term, duration, sa, premium = point
     table = load_table("CL1" if sex == "M" else "CL2")
     curve = curve or [RATE] * 20
+    mult = q_mult if callable(q_mult) else (lambda y: q_mult)
     pif, bel = 1.0, 0.0
     for t in range(term * 12 - duration):
         d, y = (duration + t) // 12, t // 12
-        qa = min(max(float(table.annual_q(age + d, d)) * q_mult + (q_add_year1 if y == 0 else 0.0), 0.0), 1.0)
-        la = min(max(LAPSE[min(d, 5)] * lapse_mult, lapse_floor_year1 if y == 0 else 0.0), 1.0)
+        qa = min(max(float(table.annual_q(age + d, d)) * mult(y) + (q_add_year1 if y == 0 else 0.0), 0.0), 1.0)
+        first = lapse_mult_year1 if y == 0 else 1.0
+        la = min(max(LAPSE[min(d, 5)] * lapse_mult * first, lapse_floor_year1 if y == 0 else 0.0), 1.0)
         q, lapse = 1 - (1 - qa) ** (1 / 12), 1 - (1 - la) ** (1 / 12)
         v = (1 + curve[y]) ** (-t / 12)
         maintenance = MAINTENANCE * expense_mult / 12 * (1 + INFLATION + inflation_add) ** (t / 12)
