@@ -5,6 +5,21 @@ policy_count, sum_assured, duration_mth (months in force at the valuation date; 
 the valuation date, negative = future new business), premium_pp (optional monthly premium per
 policy; blank = priced by the basis).
 
+Optional benefit columns (docs/interchange.md; absent or blank = level-premium term assurance,
+so an old file means what it meant):
+
+- ``premium_term`` (years; default = policy_term): premiums are paid in policy months
+  0 .. 12 * premium_term - 1 (limited pay); ``0`` = a single premium, ``premium_pp`` paid once
+  at issue (policy month 0);
+- ``maturity_benefit`` (per policy, default 0): paid to every policy still in force at the end
+  of the term (endowment; whole life pays its sum assured at the table's last age);
+- ``annuity_pp`` (annual amount per policy, default 0), ``annuity_start`` (years after issue
+  of the first payment, default 0) and ``annuity_frequency`` (payments a year, 12 or 1,
+  default 12): a life annuity paid in advance to the policies in force, from policy month
+  12 * annuity_start to the end of the term.
+
+``sum_assured`` stays the death benefit (0 for an annuity without one).
+
 Validation collects every problem - point, field, reason - and refuses the whole input with
 all of them, as the interchange rules ask for imports: a projection on a partly wrong book
 would produce a plausible but wrong reserve.
@@ -21,6 +36,8 @@ import pandas as pd
 from risk.engine.assumptions import Basis
 
 REQUIRED = ("point_id", "age_at_entry", "sex", "policy_term", "policy_count", "sum_assured")
+BENEFIT_COLUMNS = ("premium_term", "maturity_benefit", "annuity_pp", "annuity_start", "annuity_frequency")
+ANNUITY_FREQUENCIES = (1, 12)
 MAX_AGE = 120  # oldest plausible age at entry; the basis's tables narrow it further
 MAX_PROBLEMS_SHOWN = 20
 SEXES = ("M", "F")
@@ -46,6 +63,32 @@ class ModelPoints:
     sum_assured: np.ndarray  # float64
     duration_mth: np.ndarray  # int64
     premium_pp: np.ndarray  # float64, NaN = price with the basis
+    # Benefit shape (defaults: level-premium term assurance); see the module docstring.
+    premium_term: np.ndarray | None = None  # int64, years; 0 = single premium
+    maturity_benefit: np.ndarray | None = None  # float64 per policy
+    annuity_pp: np.ndarray | None = None  # float64, a year per policy
+    annuity_start: np.ndarray | None = None  # int64, years after issue
+    annuity_frequency: np.ndarray | None = None  # int64, payments a year
+
+    def __post_init__(self):
+        # Defaults filled here so that code building points for term business (lifelib's
+        # files, the tests, pricing) keeps working unchanged.
+        n = self.point_id.size
+        defaults = {
+            "premium_term": self.policy_term,
+            "maturity_benefit": np.zeros(n),
+            "annuity_pp": np.zeros(n),
+            "annuity_start": np.zeros(n, dtype=np.int64),
+            "annuity_frequency": np.full(n, 12, dtype=np.int64),
+        }
+        for name, default in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.asarray(default))
+
+    @property
+    def is_level_term(self) -> np.ndarray:
+        """Premiums for the whole term, death benefit only: the business lifelib's model covers."""
+        return (self.premium_term == self.policy_term) & (self.maturity_benefit == 0) & (self.annuity_pp == 0)
 
     def __len__(self) -> int:
         return self.point_id.size
@@ -94,6 +137,31 @@ def _field_rules(points: ModelPoints, problems: list) -> None:
         problems.append((ids[i], "duration_mth", f"= {dur[i]} is past the term of {term[i]} years (already matured)"))
     for i in np.flatnonzero(~np.isin(points.sex, SEXES)):
         problems.append((ids[i], "sex", f"= {points.sex[i]!r} is not one of {', '.join(SEXES)}"))
+    premium_term, start, freq = points.premium_term, points.annuity_start, points.annuity_frequency
+    for i in np.flatnonzero((premium_term < 0) | (premium_term > term)):
+        problems.append(
+            (ids[i], "premium_term", f"= {premium_term[i]} must be 0 (single premium) to the term {term[i]}")
+        )
+    paying = points.annuity_pp > 0
+    for i in np.flatnonzero(paying & ((start < 0) | (start >= term))):
+        problems.append((ids[i], "annuity_start", f"= {start[i]} must be 0 to the term {term[i]} less one year"))
+    for i in np.flatnonzero(~np.isin(freq, ANNUITY_FREQUENCIES)):
+        problems.append((ids[i], "annuity_frequency", f"= {freq[i]} must be 12 (monthly) or 1 (yearly)"))
+
+
+def _optional_column(frame: pd.DataFrame, column: str, ids, problems: list, default: np.ndarray) -> np.ndarray:
+    """An optional benefit column: absent or blank cells take the default (term assurance)."""
+    if column not in frame.columns:
+        return default
+    raw = frame[column]
+    blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
+    if blank.all():
+        return default
+    if default.dtype.kind == "i":
+        filled = raw.where(~blank, pd.Series(default, index=raw.index).astype(str))
+        return _whole_numbers(frame.assign(**{column: filled}), column, ids, problems)
+    values = _amounts(frame, column, ids, problems, optional=True)
+    return np.where(np.isnan(values), default, values)
 
 
 def model_points_from_frame(frame: pd.DataFrame) -> ModelPoints:
@@ -126,11 +194,25 @@ def model_points_from_frame(frame: pd.DataFrame) -> ModelPoints:
         sum_assured=_amounts(frame, "sum_assured", ids, problems),
         duration_mth=duration,
         premium_pp=premium,
+        **_benefit_columns(frame, ids, problems),
     )
     _field_rules(points, problems)
     if problems:
         raise ModelPointError(problems)
     return points
+
+
+def _benefit_columns(frame: pd.DataFrame, ids, problems: list) -> dict[str, np.ndarray]:
+    n = len(frame)
+    term = pd.to_numeric(frame["policy_term"], errors="coerce").fillna(0).to_numpy().astype(np.int64)
+    defaults = {
+        "premium_term": term,
+        "maturity_benefit": np.zeros(n),
+        "annuity_pp": np.zeros(n),
+        "annuity_start": np.zeros(n, dtype=np.int64),
+        "annuity_frequency": np.full(n, 12, dtype=np.int64),
+    }
+    return {name: _optional_column(frame, name, ids, problems, default) for name, default in defaults.items()}
 
 
 def read_model_points_csv(path: Path | str) -> ModelPoints:

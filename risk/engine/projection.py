@@ -33,6 +33,21 @@ pols_if * maintenance / 12 * (1 + inflation)^(t / 12)``; commissions ``rate(d) *
 prices it: ``round((1 + loading) * PV(claims) / PV(pols_if), 2)`` for one policy from issue,
 discounted on the basis's pricing curve (contractual, so the same in every scenario).
 
+Product kinds beyond level-premium term (the optional model-point columns, modelpoints.py;
+docs/actuarial.md "Product kinds valued"), all in the same monthly walk:
+
+* premiums are paid only while ``duration_mth(t) < 12 * premium_term`` (limited pay), or only
+  in policy month 0 for a single premium (``premium_term = 0``); commissions follow premiums;
+* lapses (regular premiums stopping) apply only while regular premiums are payable: a
+  paid-up policy, a single-premium policy or an annuity in payment stays in force until death or the term's end
+  (surrender values are not modelled);
+* maturity: ``maturity_benefit * pols_if`` at ``t = 12 * policy_term - duration_mth``,
+  discounted with ``v`` of that month (the same month whose policies are counted as matured);
+* annuity: ``annuity_pp / annuity_frequency * pols_if`` at the start of each payment month
+  (monthly, or each policy anniversary for yearly payments) from policy month
+  ``12 * annuity_start`` until the term ends - an annuity-due; an immediate annuity is one
+  with its first payment a period later (``annuity_start = 1`` for yearly payments).
+
 Scenario transforms are applied exactly as ``ScenarioSet``'s docstring states, on annual
 rates, by projection year ``y = t // 12``, before the monthly conversion.
 
@@ -80,6 +95,12 @@ class PreparedRun:
     commission: np.ndarray  # (policy years,)
     acquisition: float
     rates_settled_year: np.ndarray  # (S,) first projection year from which q and lapse stop changing
+    # Benefit shape per point (defaults describe level-premium term; modelpoints.py):
+    premium_end_mth: np.ndarray  # (P,) premiums are paid while duration_mth < this (1 = single premium)
+    maturity_benefit: np.ndarray  # (P,) paid per policy in force at the end of the term
+    annuity_payment: np.ndarray  # (P,) one annuity payment per policy (annual amount / payments a year)
+    annuity_start_mth: np.ndarray  # (P,) duration month of the first annuity payment
+    annuity_step_mth: np.ndarray  # (P,) months between annuity payments (1 or 12)
 
     @property
     def months(self) -> int:
@@ -97,8 +118,8 @@ class ProjectionResult:
 
     @property
     def bel(self) -> np.ndarray:
-        """Best-estimate liability per point and scenario: PV(claims + expenses + commissions
-        - premiums) = -pv_net_cf (positive = a liability)."""
+        """Best-estimate liability per point and scenario: PV(claims + maturities + annuities +
+        expenses + commissions - premiums) = -pv_net_cf (positive = a liability)."""
         return -self.pv["pv_net_cf"]
 
     def reserve_per_policy(self, scenario: int = 0) -> np.ndarray:
@@ -124,7 +145,8 @@ class ProjectionResult:
         if self.cashflows is None:
             raise ValueError("this run was made without cash flows (cashflows=False)")
         frame = pd.DataFrame({name: values[scenario] for name, values in self.cashflows.items()})
-        frame["net_cf"] = frame["premiums"] - frame["claims"] - frame["expenses"] - frame["commissions"]
+        net = frame["premiums"] - frame["claims"] - frame["expenses"] - frame["commissions"]
+        frame["net_cf"] = net - frame["maturities"] - frame["annuities"]
         frame.index.name = "month"
         return frame
 
@@ -228,7 +250,20 @@ def prepare(
         commission=basis.commission_rate(np.arange(policy_years)).astype(float),
         acquisition=float(basis.acquisition_expense),
         rates_settled_year=_settled_year(q_monthly, lapse_monthly),
+        **_benefit_arrays(points),
     )
+
+
+def _benefit_arrays(points: ModelPoints) -> dict[str, np.ndarray]:
+    premium_term = points.premium_term.astype(np.int64)
+    step = (12 // points.annuity_frequency).astype(np.int64)
+    return {
+        "premium_end_mth": np.where(premium_term == 0, 1, 12 * premium_term).astype(np.int64),
+        "maturity_benefit": points.maturity_benefit.astype(float),
+        "annuity_payment": (points.annuity_pp / points.annuity_frequency).astype(float),
+        "annuity_start_mth": (12 * points.annuity_start).astype(np.int64),
+        "annuity_step_mth": step,
+    }
 
 
 @dataclass(frozen=True)
@@ -241,7 +276,9 @@ class MonthState:
     matured: np.ndarray
     q: np.ndarray
     lapse: np.ndarray
-    commission_rate: np.ndarray  # (P, 1)
+    commission_rate: np.ndarray  # (P, 1), 0 once premiums have stopped
+    paying: np.ndarray  # (P, 1) 1.0 while premiums are payable, else 0.0
+    annuity_due: np.ndarray  # (P, 1) 1.0 in a month with an annuity payment, else 0.0
 
 
 def _months(run: PreparedRun):
@@ -251,6 +288,7 @@ def _months(run: PreparedRun):
     dur0, term = run.duration_mth, run.term_mth
     pif = np.where(dur0 > 0, run.policy_count, 0.0)[:, None] * np.ones(run.new_business_mult.shape[1])
     n_years, _, n_ages, n_sel, _ = run.q_monthly.shape
+    annuitant = run.annuity_payment > 0
     for t in range(run.months):
         dm = dur0 + t
         matured = np.where((dm == term)[:, None], pif, 0.0)
@@ -259,10 +297,14 @@ def _months(run: PreparedRun):
         pif = pif + new
         d = np.maximum(dm, 0) // 12
         y = min(t // 12, n_years - 1)
+        paying = (dm < run.premium_end_mth)[:, None]
         q = run.q_monthly[y, run.table_index, np.minimum(run.age_offset + d, n_ages - 1), np.minimum(d, n_sel - 1)]
-        lapse = run.lapse_monthly[y, np.minimum(d, run.lapse_monthly.shape[1] - 1)]
-        comm_rate = run.commission[np.minimum(d, run.commission.size - 1)][:, None]
-        yield MonthState(t, pif, new, matured, q, lapse, comm_rate)
+        lapsing = paying & (run.premium_end_mth > 1)[:, None]  # a single premium never lapses
+        lapse = np.where(lapsing, run.lapse_monthly[y, np.minimum(d, run.lapse_monthly.shape[1] - 1)], 0.0)
+        comm_rate = np.where(paying, run.commission[np.minimum(d, run.commission.size - 1)][:, None], 0.0)
+        on_date = (run.annuity_step_mth == 1) | (dm % 12 == 0)
+        due = annuitant & (dm >= run.annuity_start_mth) & (dm < term) & on_date
+        yield MonthState(t, pif, new, matured, q, lapse, comm_rate, paying * 1.0, due[:, None] * 1.0)
         pif = pif * ((1.0 - q) * (1.0 - lapse))
 
 
@@ -271,9 +313,12 @@ def _reference_kernel(run: PreparedRun, with_cashflows: bool) -> tuple[np.ndarra
     order as the numba kernel (unit sums scaled at the end), so the two agree to rounding;
     kept as the readable specification."""
     n_points, n_scen = run.new_business_mult.shape
-    sums = np.zeros((4, n_points, n_scen))  # pols_if x v, pols_if x q x v, expenses x v, commission rate x pols_if x v
+    # pols_if x v, pols_if x q x v, expenses x v, commission rate x pols_if x v,
+    # premium-paying pols_if x v, maturing pols x v, annuity-paying pols_if x v
+    sums = np.zeros((7, n_points, n_scen))
     cf = np.zeros((run.months, len(CASHFLOWS), n_scen))
     pp, sa = run.premium_pp[:, None], run.sum_assured[:, None]
+    maturity, annuity = run.maturity_benefit[:, None], run.annuity_payment[:, None]
     for m in _months(run):
         pif, new, q, lapse, comm_rate = m.pols_if, m.new, m.q, m.lapse, m.commission_rate
         v, maint = run.discount[m.t], run.maintenance_monthly[m.t]
@@ -284,31 +329,41 @@ def _reference_kernel(run: PreparedRun, with_cashflows: bool) -> tuple[np.ndarra
         sums[1] += pols_v * q
         sums[2] += pif * (maint * v)
         sums[3] += comm_rate * pols_v
+        sums[4] += pols_v * m.paying
+        sums[5] += m.matured * v
+        sums[6] += pols_v * m.annuity_due
         if with_cashflows:
             deaths = pif * q
-            flows = (pif, new, deaths, pif * (survive * lapse), m.matured, pp * pif, sa * deaths)
+            flows = (pif, new, deaths, pif * (survive * lapse), m.matured, (pp * m.paying) * pif, sa * deaths)
             flows += (pif * maint + run.acquisition * new, comm_rate * (pp * pif))
+            flows += (maturity * m.matured, annuity * (pif * m.annuity_due))
             for k, flow in enumerate(flows):
                 cf[m.t, k, :] = flow.sum(axis=0)
     return _present_values(run, sums), cf
 
 
 def _present_values(run: PreparedRun, sums: np.ndarray) -> np.ndarray:
-    """(P, values, S) money from the four unit sums (premium and sum assured applied once)."""
+    """(P, values, S) money from the unit sums (premium, sum assured and benefits applied once)."""
     n_points, n_scen = sums.shape[1], sums.shape[2]
     pp, sa = run.premium_pp[:, None], run.sum_assured[:, None]
     pv = np.empty((n_points, len(PRESENT_VALUES), n_scen))
-    pv[:, 0], pv[:, 1], pv[:, 2], pv[:, 3], pv[:, 4] = pp * sums[0], sa * sums[1], sums[2], pp * sums[3], sums[0]
-    pv[:, 5] = pv[:, 0] - pv[:, 1] - pv[:, 2] - pv[:, 3]
+    pv[:, 0], pv[:, 1], pv[:, 2], pv[:, 3], pv[:, 4] = pp * sums[4], sa * sums[1], sums[2], pp * sums[3], sums[0]
+    pv[:, 6] = run.maturity_benefit[:, None] * sums[5]
+    pv[:, 7] = run.annuity_payment[:, None] * sums[6]
+    pv[:, 5] = pv[:, 0] - pv[:, 1] - pv[:, 2] - pv[:, 3] - pv[:, 6] - pv[:, 7]
     return pv
 
 
+UNIT_FLOWS = ("pols_if", "deaths", "expenses", "commission_units", "paying", "matured", "annuity_pols")
+
+
 def unit_flows(run: PreparedRun) -> np.ndarray:
-    """(4, P, months) undiscounted unit flows of scenario 0: pols_if, pols_if x q, expenses,
-    commission rate x pols_if. When nothing but discounting differs between scenarios, each
+    """(7, P, months) undiscounted unit flows of scenario 0, named by UNIT_FLOWS: pols_if,
+    pols_if x q, expenses, commission rate x pols_if, premium-paying pols_if, maturing pols,
+    annuity-paying pols_if. When nothing but discounting differs between scenarios, each
     scenario's unit sums are these flows times its discount factors (a matrix product), which
     is how stochastic.py values rate-independent business over many paths exactly."""
-    flows = np.zeros((4, run.new_business_mult.shape[0], run.months))
+    flows = np.zeros((len(UNIT_FLOWS), run.new_business_mult.shape[0], run.months))
     maint = run.maintenance_monthly[:, 0]
     first = dataclasses.replace(
         run,
@@ -322,6 +377,9 @@ def unit_flows(run: PreparedRun) -> np.ndarray:
         flows[1, :, m.t] = pif * m.q[:, 0]
         flows[2, :, m.t] = run.acquisition * m.new[:, 0] + pif * maint[m.t]
         flows[3, :, m.t] = m.commission_rate[:, 0] * pif
+        flows[4, :, m.t] = pif * m.paying[:, 0]
+        flows[5, :, m.t] = m.matured[:, 0]
+        flows[6, :, m.t] = pif * m.annuity_due[:, 0]
     return flows
 
 
@@ -334,18 +392,29 @@ def _run_kernel(run: PreparedRun, engine: str, with_cashflows: bool) -> tuple[np
 
 
 def price_premiums(points: ModelPoints, basis: Basis, engine: str = "numba") -> np.ndarray:
-    """premium_pp where given, else lifelib's: round((1 + loading) * PV(claims) / PV(pols_if)),
-    for one policy from issue (duration 0) on the basis's pricing curve, no scenario shock.
+    """premium_pp where given, else lifelib's: round((1 + loading) * PV(benefits) / PV(premium-
+    paying pols_if)), for one policy from issue (duration 0) on the basis's pricing curve, no
+    scenario shock. Benefits are claims, maturity and annuity payments; for level-premium term
+    business that is lifelib's PV(claims) / PV(pols_if).
 
-    Claims are proportional to the sum assured, so the rate per unit is projected once per
-    (sex, age at entry, term) and scaled, rather than once per point.
+    Term claims are proportional to the sum assured, so the rate per unit is projected once per
+    (sex, age at entry, term) and scaled, rather than once per point; other kinds are projected
+    one policy per point.
     """
     premium = np.asarray(points.premium_pp, dtype=float).copy()
-    missing = np.flatnonzero(np.isnan(premium))
-    if missing.size == 0:
-        return premium
-    sexes, sex_code = np.unique(points.sex[missing], return_inverse=True)
-    age, term = points.age_at_entry[missing], points.policy_term[missing]
+    missing = np.isnan(premium)
+    term = np.flatnonzero(missing & points.is_level_term)
+    other = np.flatnonzero(missing & ~points.is_level_term)
+    if term.size:
+        premium[term] = _price_term(points.subset(term), basis, engine)
+    if other.size:
+        premium[other] = _price_benefits(points.subset(other), basis, engine)
+    return premium
+
+
+def _price_term(points: ModelPoints, basis: Basis, engine: str) -> np.ndarray:
+    sexes, sex_code = np.unique(points.sex, return_inverse=True)
+    age, term = points.age_at_entry, points.policy_term
     key = (sex_code.astype(np.int64) * 1_000 + age) * 1_000 + term  # ages and terms are below 1,000
     _, first, which = np.unique(key, return_index=True, return_inverse=True)
     n = first.size
@@ -362,9 +431,21 @@ def price_premiums(points: ModelPoints, basis: Basis, engine: str = "numba") -> 
     run = prepare(unit, basis, ScenarioSet.base(basis.pricing_spot_curve), unit.premium_pp)
     pv, _ = _run_kernel(run, engine, with_cashflows=False)
     claims_per_unit = pv[:, PRESENT_VALUES.index("pv_claims"), 0] / pv[:, PRESENT_VALUES.index("pv_pols_if"), 0]
-    net = points.sum_assured[missing] * claims_per_unit[which.ravel()]
-    premium[missing] = np.around((1.0 + basis.premium_loading) * net, basis.premium_rounding)
-    return premium
+    net = points.sum_assured * claims_per_unit[which.ravel()]
+    return np.around((1.0 + basis.premium_loading) * net, basis.premium_rounding)
+
+
+def _price_benefits(points: ModelPoints, basis: Basis, engine: str) -> np.ndarray:
+    n = len(points)
+    unit = dataclasses.replace(
+        points, policy_count=np.ones(n), duration_mth=np.zeros(n, dtype=np.int64), premium_pp=np.ones(n)
+    )
+    run = prepare(unit, basis, ScenarioSet.base(basis.pricing_spot_curve), unit.premium_pp)
+    pv, _ = _run_kernel(run, engine, with_cashflows=False)
+    at = PRESENT_VALUES.index
+    benefits = pv[:, at("pv_claims"), 0] + pv[:, at("pv_maturities"), 0] + pv[:, at("pv_annuities"), 0]
+    net = benefits / pv[:, at("pv_premiums"), 0]  # premium 1 per payment: the PV of the payments
+    return np.around((1.0 + basis.premium_loading) * net, basis.premium_rounding)
 
 
 def project(

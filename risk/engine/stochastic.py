@@ -184,7 +184,8 @@ def economic_scenarios(
 
 
 PER_POINT = ("table_index", "age_offset", "term_mth", "duration_mth", "policy_count", "sum_assured", "premium_pp",
-             "new_business_mult")  # fmt: skip
+             "new_business_mult", "premium_end_mth", "maturity_benefit", "annuity_payment", "annuity_start_mth",
+             "annuity_step_mth")  # fmt: skip
 
 
 def _points_of(run: PreparedRun, block: slice) -> PreparedRun:
@@ -197,12 +198,16 @@ def _linear_block(part: PreparedRun, d_t: np.ndarray) -> tuple[np.ndarray, np.nd
     flows, so a present value per path is (cash flows summed over points) x (its discount
     factors), and a point's mean over paths is its cash flows x the mean discount factors.
     Cost: points x months + paths x months, instead of points x paths x months."""
-    pols, deaths, expenses, commission_units = unit_flows(part)
+    pols, deaths, expenses, commission_units, paying, matured, annuity_pols = unit_flows(part)
     pp, sa = part.premium_pp[:, None], part.sum_assured[:, None]
-    money = np.stack([pp * pols, sa * deaths, expenses, pp * commission_units, pols])  # (5, P, months)
-    by_path = money.sum(axis=1) @ d_t  # (5, S): premiums, claims, expenses, commissions, pols_if
-    totals = np.vstack([by_path, by_path[0] - by_path[1] - by_path[2] - by_path[3]])
-    net = money[0] - money[1] - money[2] - money[3]
+    maturity, annuity = part.maturity_benefit[:, None] * matured, part.annuity_payment[:, None] * annuity_pols
+    # (7, P, months) in PRESENT_VALUES order, pv_net_cf left out: premiums, claims, expenses,
+    # commissions, pols_if, maturities, annuities
+    money = np.stack([pp * paying, sa * deaths, expenses, pp * commission_units, pols, maturity, annuity])
+    by_path = money.sum(axis=1) @ d_t  # (7, S)
+    net_by_path = by_path[0] - by_path[1] - by_path[2] - by_path[3] - by_path[5] - by_path[6]
+    totals = np.vstack([by_path[:5], net_by_path, by_path[5:]])
+    net = money[0] - money[1] - money[2] - money[3] - money[5] - money[6]
     return totals, -(net @ d_t.mean(axis=1))
 
 
