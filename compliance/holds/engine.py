@@ -42,6 +42,9 @@ from compliance.engine.parameters import Parameters
 ZONE = ZoneInfo(LOCAL_ZONE)
 EPOCH = dt.datetime(1970, 1, 1)
 NO_BENEFICIARIES = pd.DataFrame({"pol": np.zeros(0, dtype=np.int64), "party": np.zeros(0, dtype=np.int64)})
+# The state inputs (screening hits, ownership) only the state rules read: one shared empty
+# frame instead of Book's per-instance defaults (three DataFrames cost ~0.3 ms a request).
+NO_STATE = pd.DataFrame()
 
 
 def _codebook(refs: list) -> Codebook:
@@ -132,6 +135,9 @@ def small_book(policies: Iterable[Mapping], parties: Mapping[str, tuple[str, flo
             dtype=np.float64,
         ),
         pol_beneficiaries=NO_BENEFICIARIES,
+        party_hit=NO_STATE,
+        opaque_orgs=NO_STATE,
+        org_owners=NO_STATE,
         parties=_codebook(list(party_code)),
         party_natural=np.array(kinds, dtype=bool),
         party_income=np.array(incomes, dtype=np.float64),
