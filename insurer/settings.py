@@ -74,7 +74,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "insurer.admin_site.InsurerAdminConfig",  # django.contrib.admin, writing to the audit ledger
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
