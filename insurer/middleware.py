@@ -45,7 +45,11 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
+        # The proxy's id ties our ledger to its access log; without a proxy of ours in front
+        # (INSURER_TRUSTED_PROXIES = 0) the header could only come from the client, who must
+        # not choose the id the audit ledger files its actions under.
+        trusted = getattr(settings, "INSURER_TRUSTED_PROXIES", 0) > 0
+        incoming = request.headers.get("X-Request-ID", "") if trusted else ""
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
         token = current_request_id.set(request_id)

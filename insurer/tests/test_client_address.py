@@ -63,3 +63,18 @@ def test_failed_sign_ins_from_one_client_do_not_lock_out_another_behind_the_same
     response = client.post(reverse("login"), {"username": cro.username, "password": "persona-pass-123"},
                            REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="198.51.100.66")  # fmt: skip
     assert "Too many failed sign-in attempts" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("trusted", "honoured"), [(0, False), (1, True)])
+def test_the_ledger_files_an_event_under_the_request_id_the_response_carries(client, settings, aml_analyst,
+                                                                             trusted, honoured):  # fmt: skip
+    settings.INSURER_TRUSTED_PROXIES = trusted
+    holder = builders.person()
+    client.force_login(aml_analyst)
+    response = client.post(reverse("customers:customer_pii", args=[holder.customer_ref]),
+                           HTTP_X_REQUEST_ID="proxy-req-0001")  # fmt: skip
+    event = AuditEvent.objects.get(kind="sensitive_read", object_id=holder.customer_ref)
+    assert event.request_id == response["X-Request-ID"]
+    # Only a proxy of ours may name the request; otherwise the client's header is ignored.
+    assert (event.request_id == "proxy-req-0001") is honoured and len(event.request_id) >= 8
