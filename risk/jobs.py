@@ -8,11 +8,12 @@ parameters record the set's id, version and content hash (``assumption_set``); e
 values on exactly that set, after checking its hash.
 
 Model points are built seriatim from the book (one point per policy; grouping rules in
-docs/actuarial.md): in-force **term** policies at the valuation date, insured's age at issue
-and sex, term, sum assured, months in force, and the level monthly premium (annual premium /
-12). The engine values level-premium death cover, so other product kinds, single-premium and
-limited-pay policies are counted as not valued, with the reason, rather than valued wrongly.
-Every figure is a sum over policies, so the summary does not depend on the chunking (up to
+docs/actuarial.md): in-force term, whole-life, endowment and annuity policies at the
+valuation date, insured's age at issue and sex, term, months in force, the premium (annual
+premium / 12 a month over the premium term, or the single premium at issue) and the benefits
+by kind (``_benefits``; docs/actuarial.md "Product kinds valued"). Critical illness, medical,
+universal life and investment-linked policies are counted as not valued, with the reason,
+rather than valued wrongly. Every figure is a sum over policies, so the summary does not depend on the chunking (up to
 floating-point rounding of the order of 1e-12 relative).
 """
 
@@ -39,7 +40,24 @@ def _basis_choices() -> list[tuple[str, str]]:
     return [(s.label, f"{s.name} v{s.version}") for s in approved]
 
 
-VALUED_KINDS = ("term",)
+VALUED_KINDS = ("term", "whole_life", "endowment", "annuity")
+# Kinds the engine cannot value yet, with the reason shown on the results page.
+NOT_VALUED_KINDS = {
+    "critical_illness": "critical illness: the basis has no diagnosis (incidence) rates",
+    "medical": "medical: needs a claims model (frequency and size), not a life table",
+    "universal_life": "universal life: needs account values and crediting rates",
+    "investment_linked": "investment-linked: needs unit fund values",
+}
+SKIP_REASON_LABELS = {
+    NOT_VALUED_KINDS["critical_illness"]: _("critical illness: the basis has no diagnosis (incidence) rates"),
+    NOT_VALUED_KINDS["medical"]: _("medical: needs a claims model (frequency and size), not a life table"),
+    NOT_VALUED_KINDS["universal_life"]: _("universal life: needs account values and crediting rates"),
+    NOT_VALUED_KINDS["investment_linked"]: _("investment-linked: needs unit fund values"),
+    "past its term": _("past its term"),
+}
+ANNUITY_FROM_AGE = 60  # annuities in the book pay from this age at the earliest (docs/actuarial.md)
+# Scenarios whose shock is applied by policy in Rule 5: only where it raises the liability.
+BY_POLICY_SHOCKS = ("mortality", "longevity", "catastrophe")
 # Grouping of the book's model points (risk/engine/grouping.py): name -> (age band in years,
 # duration band in months); "identical" loses nothing, "banded" trades accuracy for speed.
 GROUPINGS = {"identical": (1, 1), "banded": (5, 12)}
@@ -123,28 +141,57 @@ def _months_between(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
 
 
-def model_point_frame(policies: list[dict], valuation_date: dt.date):
-    """Seriatim model points (interchange.md model_points.csv columns, plus product_code) and
-    the count of policies not valued, by reason."""
+def _benefits(p: dict, age: int, term: int) -> dict:
+    """The benefit columns of one policy by product kind (docs/actuarial.md, "Product kinds
+    valued"); the sum assured column is the death benefit."""
+    kind, sa = p["product__kind"], p["sum_assured"]
+    single = p["payment_frequency"] == "single"
+    premium_term = 0 if single else p["premium_term_years"]
+    out = {"death": sa, "maturity": 0, "annuity_pp": 0, "annuity_start": 0, "annuity_frequency": 12,
+           "premium_term": premium_term}  # fmt: skip
+    if kind in ("endowment", "whole_life"):
+        out["maturity"] = sa  # whole life: the sum assured to those alive at the end of the term
+    elif kind == "annuity":
+        # The book holds no annuity amount: the sum assured is read as the total of the yearly
+        # payments, made from the later of the end of the premiums and age 60 to the term's end.
+        start = min(max(premium_term, ANNUITY_FROM_AGE - age), term - 1)
+        out.update(death=0, annuity_pp=sa / (term - start), annuity_start=start, annuity_frequency=1)
+    return out
+
+
+def _not_valued(p: dict) -> str | None:
+    if p["product__kind"] not in VALUED_KINDS:
+        return NOT_VALUED_KINDS.get(p["product__kind"], f"product kind {p['product__kind']}")
+    return None
+
+
+def model_point_frame(policies: list[dict], valuation_date: dt.date, table_end: dict[str, int] | None = None):
+    """Seriatim model points (interchange.md model_points.csv columns with the benefit columns,
+    plus product_code and product_kind) and the count of policies not valued, by reason.
+
+    ``table_end``: per sex, the first age past the basis's table; a whole-life policy's term
+    (to age 105 in the book) is cut there so it ends with the table."""
     rows, skipped = [], {}
     for p in policies:
-        reason = None
-        if p["product__kind"] not in VALUED_KINDS:
-            reason = f"product kind {p['product__kind']}"
-        elif p["payment_frequency"] == "single" or p["premium_term_years"] != p["policy_term_years"]:
-            reason = "single or limited premium"
-        elif _months_between(p["issue_date"], valuation_date) >= 12 * p["policy_term_years"]:
-            reason = "past its term"
+        birth = p["insured__birth_date"]
+        age = _months_between(birth, p["issue_date"]) // 12
+        term = p["policy_term_years"]
+        if p["product__kind"] == "whole_life" and table_end and p["insured__sex"] in table_end:
+            term = max(1, min(term, table_end[p["insured__sex"]] - age))
+        duration = _months_between(p["issue_date"], valuation_date)
+        reason = _not_valued(p) or ("past its term" if duration >= 12 * term else None)
         if reason:
             skipped[reason] = skipped.get(reason, 0) + 1
             continue
-        birth = p["insured__birth_date"]
+        b = _benefits(p, age, term)
+        premium = p["annual_premium"] if b["premium_term"] == 0 else p["annual_premium"] / 12
         rows.append({
-            "point_id": str(p["id"]), "product_code": p["product__product_code"],
-            "age_at_entry": str(_months_between(birth, p["issue_date"]) // 12), "sex": p["insured__sex"],
-            "policy_term": str(p["policy_term_years"]), "policy_count": "1", "sum_assured": str(p["sum_assured"]),
-            "duration_mth": str(_months_between(p["issue_date"], valuation_date)),
-            "premium_pp": str(p["annual_premium"] / 12),
+            "point_id": str(p["id"]), "product_code": p["product__product_code"], "product_kind": p["product__kind"],
+            "age_at_entry": str(age), "sex": p["insured__sex"], "policy_term": str(term), "policy_count": "1",
+            "sum_assured": str(b["death"]), "duration_mth": str(duration), "premium_pp": str(premium),
+            "premium_term": str(b["premium_term"]), "maturity_benefit": str(b["maturity"]),
+            "annuity_pp": str(b["annuity_pp"]), "annuity_start": str(b["annuity_start"]),
+            "annuity_frequency": str(b["annuity_frequency"]),
         })  # fmt: skip
     import pandas as pd
 
@@ -157,6 +204,14 @@ FIELDS = (
 )  # fmt: skip
 
 
+PV_BY_PRODUCT = ("pv_premiums", "pv_claims", "pv_maturities", "pv_annuities", "pv_net_cf", "bel")
+
+
+def table_end_ages(basis) -> dict[str, int]:
+    """Per sex, the first age past the basis's mortality table (where whole life ends)."""
+    return {sex: basis.table_for_sex(sex).max_age + 1 for sex in basis.mortality}
+
+
 def run_chunk(parameters: dict, spec: dict) -> dict:
     from risk import assumptions, runs
     from risk.engine.modelpoints import model_points_from_frame
@@ -164,12 +219,12 @@ def run_chunk(parameters: dict, spec: dict) -> dict:
 
     valuation_date = dt.date.fromisoformat(parameters["valuation_date"])
     policies = list(_in_force(valuation_date).filter(id__gte=spec["first_id"], id__lte=spec["last_id"]).values(*FIELDS))
-    frame, skipped = model_point_frame(policies, valuation_date)
+    basis = assumptions.basis_for_run(parameters.get("assumption_set"))
+    frame, skipped = model_point_frame(policies, valuation_date, table_end_ages(basis))
     out = {"policies": len(policies), "valued": len(frame), "skipped": skipped, "totals": {}, "by_product": {},
-           "cashflows": {}}  # fmt: skip
+           "by_kind": {}, "product_kinds": {}, "adverse_by_policy": {}, "cashflows": {}}  # fmt: skip
     if frame.empty:
         return out
-    basis = assumptions.basis_for_run(parameters.get("assumption_set"))
     if parameters.get("grouping", "seriatim") in GROUPINGS:
         from risk.engine.grouping import group_model_points
 
@@ -177,16 +232,35 @@ def run_chunk(parameters: dict, spec: dict) -> dict:
         frame = group_model_points(frame, age_band=age_band, duration_band_months=duration_band)
     out["model_points"] = len(frame)
     scenario_set, _shocked = runs.scenario_set_for(parameters["scenarios"], basis.pricing_spot_curve, valuation_date)
-    points = model_points_from_frame(frame.drop(columns=["product_code"]))
+    points = model_points_from_frame(frame.drop(columns=["product_code", "product_kind"]))
     result = project(points, basis, scenario_set, cashflows=True)
     out["totals"] = {name: row.to_dict() for name, row in result.totals().iterrows()}
     base = result.points(0)
-    base["product_code"] = frame["product_code"].to_numpy()
-    out["by_product"] = (
-        base.groupby("product_code")[["pv_premiums", "pv_claims", "pv_net_cf", "bel"]].sum().to_dict("index")
-    )
+    base["product_code"], base["product_kind"] = frame["product_code"].to_numpy(), frame["product_kind"].to_numpy()
+    out["by_product"] = base.groupby("product_code")[list(PV_BY_PRODUCT)].sum().to_dict("index")
+    out["by_kind"] = base.groupby("product_kind")[list(PV_BY_PRODUCT)].sum().to_dict("index")
+    out["product_kinds"] = dict(zip(frame["product_code"], frame["product_kind"], strict=True))
+    out["adverse_by_policy"] = adverse_by_policy(result)
     out["cashflows"] = {name: values.tolist() for name, values in result.cashflow_frame(0).items()}
     return out
+
+
+def adverse_by_policy(result) -> dict[str, float]:
+    """For each by-policy shock (Rule 5: mortality applies to the policies whose liability it
+    raises - death cover -, longevity to those it raises - annuities -), the sum over model
+    points of max(BEL shocked - BEL base, 0); so a book of term and annuities does not net an
+    annuity's gain from higher mortality against the death cover's loss."""
+    import numpy as np
+
+    names = list(result.scenario_names)
+    if "base" not in names:
+        return {}
+    base = result.bel[names.index("base")]
+    return {
+        name: float(np.maximum(result.bel[names.index(name)] - base, 0.0).sum())
+        for name in BY_POLICY_SHOCKS
+        if name in names
+    }
 
 
 def _add(into: dict, values: dict) -> None:
@@ -206,7 +280,8 @@ def reduce(parameters: dict, results: list[dict]) -> dict:
         "basis": parameters["basis"], "scenarios": parameters["scenarios"],
         "valuation_date": parameters["valuation_date"], "engine_version": ENGINE_VERSION,
         "assumption_set": parameters.get("assumption_set"),
-        "policies": 0, "valued": 0, "skipped": {}, "totals": {}, "by_product": {}, "cashflows": {},
+        "policies": 0, "valued": 0, "skipped": {}, "totals": {}, "by_product": {}, "by_kind": {},
+        "product_kinds": {}, "adverse_by_policy": {}, "cashflows": {},
     }  # fmt: skip
     for r in results:
         summary["policies"] += r["policies"]
@@ -217,23 +292,40 @@ def reduce(parameters: dict, results: list[dict]) -> dict:
             _add(summary["totals"].setdefault(scenario, {}), values)
         for product, values in r["by_product"].items():
             _add(summary["by_product"].setdefault(product, {}), values)
+        for kind, values in r.get("by_kind", {}).items():
+            _add(summary["by_kind"].setdefault(kind, {}), values)
+        summary["product_kinds"].update(r.get("product_kinds", {}))
+        _add(summary["adverse_by_policy"], r.get("adverse_by_policy", {}))
         _add_series(summary["cashflows"], r["cashflows"])
     if parameters["scenarios"] == "cross" and summary["totals"]:
-        import numpy as np
-
         from risk.engine.shocks import load_shock_table
         from risk.engine.solvency import cross_interest_rate_risk, cross_life_insurance_risk
 
         table = load_shock_table("cross", dt.date.fromisoformat(parameters["valuation_date"]))
-        bel = {name: np.array([values["bel"]]) for name, values in summary["totals"].items()}
-        life = cross_life_insurance_risk(bel, table)
+        life = cross_life_insurance_risk(rule5_bel(summary), table)
         summary["capital"] = {
             "life_insurance_risk": life.total, "sub_risks": life.sub_risks, "loss_occurrence": life.loss_occurrence,
             "expense": life.expense, "lapse": life.lapse, "lapse_driver": life.lapse_driver,
-            "diversification": life.diversification, "interest_rate_risk": cross_interest_rate_risk(bel),
+            "diversification": life.diversification,
+            "interest_rate_risk": cross_interest_rate_risk(rule5_bel(summary)),
             "shock_table": table.version,
         }  # fmt: skip
     return summary
+
+
+def rule5_bel(summary: dict) -> dict:
+    """BEL by scenario for the Rule 5 capital: the book's totals, except that a by-policy shock
+    (mortality, longevity, catastrophe) is base + the sum of its per-point increases
+    (adverse_by_policy), when the chunks reported them."""
+    import numpy as np
+
+    totals, adverse = summary["totals"], summary.get("adverse_by_policy") or {}
+    bel = {name: np.array([values["bel"]]) for name, values in totals.items()}
+    if "base" in totals:
+        for name, increase in adverse.items():
+            if name in bel:
+                bel[name] = np.array([totals["base"]["bel"] + increase])
+    return bel
 
 
 def fingerprint(parameters: dict) -> dict:
@@ -248,9 +340,10 @@ def register() -> None:
         registry.JobKind(
             name="book_valuation",
             version=ENGINE_VERSION,
-            verbose_name=_("Valuation of the book (term business)"),
+            verbose_name=_("Valuation of the book"),
             description=_(
-                "Monthly projection of every in-force term policy on a basis, under the base curve, the C-ROSS "
+                "Monthly projection of every in-force term, whole-life, endowment and annuity policy on a basis, "
+                "under the base curve, the C-ROSS "
                 "standard scenarios or the stress tests: present values by scenario and product, base cash flows, "
                 "and Rule 5 life-insurance risk capital."
             ),

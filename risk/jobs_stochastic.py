@@ -1,4 +1,4 @@
-"""Stochastic valuation of the book as a job: the in-force term policies (the same seriatim
+"""Stochastic valuation of the book as a job: the in-force policies of the valued kinds (the same seriatim
 model points as ``book_valuation``) valued under N seeded Hull-White paths, chunks of
 policies on any worker.
 
@@ -65,14 +65,14 @@ def run_chunk(parameters: dict, spec: dict) -> dict:
     policies = list(
         jobs._in_force(valuation_date).filter(id__gte=spec["first_id"], id__lte=spec["last_id"]).values(*jobs.FIELDS)
     )
-    frame, skipped = jobs.model_point_frame(policies, valuation_date)
+    basis = assumptions.basis_for_run(parameters.get("assumption_set"))
+    frame, skipped = jobs.model_point_frame(policies, valuation_date, jobs.table_end_ages(basis))
     out = {"policies": len(policies), "valued": len(frame), "skipped": skipped, "scenario_pv": {}, "by_product": {}}
     if frame.empty:
         return out
-    basis = assumptions.basis_for_run(parameters.get("assumption_set"))
     sensitivity = parameters.get("lapse_sensitivity")
     result = stochastic_valuation(
-        model_points_from_frame(frame.drop(columns=["product_code"])),
+        model_points_from_frame(frame.drop(columns=["product_code", "product_kind"])),
         basis,
         HullWhite(parameters["mean_reversion"], parameters["volatility"]),
         parameters["paths"],
@@ -130,9 +130,9 @@ def register() -> None:
             version=ENGINE_VERSION,
             verbose_name=_("Stochastic valuation of the book (Hull-White paths)"),
             description=_(
-                "Every in-force term policy projected under N seeded Hull-White interest-rate paths fitted to the "
-                "basis's curve, optionally with rate-sensitive lapses: the BEL's mean, Monte Carlo error and "
-                "percentiles, the mean BEL by product and the paths' martingale check."
+                "Every in-force policy of a valued kind projected under N seeded Hull-White interest-rate paths "
+                "fitted to the basis's curve, optionally with rate-sensitive lapses: the BEL's mean, Monte Carlo "
+                "error and percentiles, the mean BEL by product and the paths' martingale check."
             ),
             permission="risk.run_valuation",
             form=StochasticValuationForm,

@@ -83,8 +83,8 @@ def test_the_book_valuation_job_groups_identical_policies_without_changing_the_f
     parameters = {"basis": "cross_default", "scenarios": "base", "valuation_date": VALUATION_DATE}
     seriatim = services.job_run_inline("book_valuation", parameters)
     grouped = services.job_run_inline("book_valuation", {**parameters, "grouping": "identical"})
-    assert seriatim["valued"] == grouped["valued"] == 11
-    assert (seriatim["model_points"], grouped["model_points"]) == (11, 8)
+    assert seriatim["valued"] == grouped["valued"] == 13
+    assert (seriatim["model_points"], grouped["model_points"]) == (13, 10)
     for column, value in seriatim["totals"]["base"].items():
         assert grouped["totals"]["base"][column] == pytest.approx(value, rel=1e-9), column
     assert grouped["by_product"]["TL9"]["pv_premiums"] == pytest.approx(seriatim["by_product"]["TL9"]["pv_premiums"])

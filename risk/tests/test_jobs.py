@@ -28,8 +28,9 @@ def _book():
         builders.policy(product=term, insured=insured, issue_date=dt.date(2020 + n % 5, 3, 20),
                         sum_assured=Decimal(100_000 * (n + 1)), annual_premium=Decimal(600 + 90 * n),
                         policy_term_years=10 + n, premium_term_years=10 + n)  # fmt: skip
-    builders.policy(product=term, payment_frequency="single", premium_term_years=1)  # not valued: single premium
-    builders.policy(product=whole)  # not valued: not term business
+    builders.policy(product=term, payment_frequency="single", premium_term_years=1)  # single premium, at issue
+    builders.policy(product=whole)  # whole life (to the book's term of 20 years, then the sum assured)
+    builders.policy(product=builders.product(kind="critical_illness", product_code="CI1"))  # not valued: no incidence
     builders.policy(product=term, status="lapsed", status_date=dt.date(2025, 1, 1))  # not in force
     builders.policy(product=term, issue_date=dt.date(2027, 1, 1))  # issued after the valuation date
 
@@ -40,21 +41,22 @@ def _run(**extra):
     )
 
 
-def test_every_in_force_term_policy_is_one_model_point_and_the_rest_are_counted_with_their_reason():
+def test_every_in_force_policy_of_a_valued_kind_is_one_model_point_and_the_rest_are_counted_with_their_reason():
     _book()
     summary = _run()
-    assert summary["policies"] == 9 and summary["valued"] == 7
-    assert summary["skipped"] == {"single or limited premium": 1, "product kind whole_life": 1}
+    assert summary["policies"] == 10 and summary["valued"] == 9
+    assert summary["skipped"] == {jobs.NOT_VALUED_KINDS["critical_illness"]: 1}
     # The job's figures are the engine's on the same seriatim points.
     from customers.models import Policy
 
     rows = list(
         Policy.objects.filter(status="in_force", issue_date__lte=VALUATION_DATE).order_by("id").values(*jobs.FIELDS)
     )
-    frame, _ = jobs.model_point_frame(rows, dt.date.fromisoformat(VALUATION_DATE))
+    basis = load_basis("cross_default")
+    frame, _ = jobs.model_point_frame(rows, dt.date.fromisoformat(VALUATION_DATE), jobs.table_end_ages(basis))
     assert frame["age_at_entry"].tolist()[:2] == ["50", "48"]  # born Jan 1970, issued Mar 2020; Feb 1973 → Mar 2021
     assert frame["duration_mth"].tolist()[0] == "75"  # 2020-03-20 → 2026-06-30: 6 years and 3 months
-    direct = project(model_points_from_frame(frame.drop(columns=["product_code"])), load_basis("cross_default"))
+    direct = project(model_points_from_frame(frame.drop(columns=["product_code"])), basis)
     assert summary["totals"]["base"]["pv_net_cf"] == pytest.approx(direct.totals().loc["base", "pv_net_cf"], rel=1e-12)
     assert sum(p["pv_premiums"] for p in summary["by_product"].values()) == pytest.approx(
         summary["totals"]["base"]["pv_premiums"], rel=1e-12
@@ -68,7 +70,7 @@ def test_the_summary_does_not_depend_on_the_chunking():
     for scenario_totals in (one["totals"]["base"], few["totals"]["base"]):
         for key, value in all_at_once["totals"]["base"].items():
             assert scenario_totals[key] == pytest.approx(value, rel=1e-12, abs=1e-6), key
-    assert one["valued"] == few["valued"] == all_at_once["valued"] == 7
+    assert one["valued"] == few["valued"] == all_at_once["valued"] == 9
     assert one["cashflows"]["claims"] == pytest.approx(all_at_once["cashflows"]["claims"], rel=1e-12)
 
 

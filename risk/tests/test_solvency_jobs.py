@@ -30,7 +30,7 @@ def _book():
         builders.policy(product=term, insured=insured, issue_date=dt.date(2019 + n % 5, 3, 20),
                         sum_assured=Decimal(200_000 * (n + 1)), annual_premium=Decimal(700 + 110 * n),
                         policy_term_years=10 + n, premium_term_years=10 + n)  # fmt: skip
-    builders.policy(product=builders.product(kind="whole_life", product_code="WL9"))  # counted, not valued
+    builders.policy(product=builders.product(kind="critical_illness", product_code="CI9"))  # counted, not valued
 
 
 def _params(**extra):
