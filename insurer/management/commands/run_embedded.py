@@ -3,7 +3,7 @@
 Migrates, loads the demo insurer when the database holds no book yet (seed_demo, by name:
 the platform imports no domain app), prints one demo login per role, then serves the web
 app on 127.0.0.1:8000 with a real Celery worker process beside it (filesystem broker, no
-server needed). Ctrl-C stops both.
+server needed), running the beat schedule too. Ctrl-C stops both.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -18,6 +19,17 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from insurer.services import demo_logins_create
+
+
+def worker_command(var_dir: Path) -> list[str]:
+    """The worker `make run` starts, with the beat scheduler inside it (``--beat``): the
+    schedules are part of the product. Without them clocks never escalate or breach, the
+    ledger's head is never signed, and a job whose worker died is never requeued (the
+    filesystem broker does not redeliver; docs/jobs.md). One process, so one beat."""
+    return [
+        sys.executable, "-m", "celery", "-A", "insurer", "worker", "--beat",
+        f"--schedule={Path(var_dir) / 'celerybeat-schedule'}", "--loglevel=INFO", "--concurrency=2",
+    ]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -53,10 +65,8 @@ class Command(BaseCommand):
         self.stdout.write("")
 
     def _serve(self, addrport: str) -> None:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "insurer", "worker", "--loglevel=INFO", "--concurrency=2"]
-        )
-        self.stdout.write(f"Celery worker started (pid {worker.pid}). Serving on http://{addrport}/")
+        worker = subprocess.Popen(worker_command(settings.VAR_DIR))
+        self.stdout.write(f"Celery worker with beat started (pid {worker.pid}). Serving on http://{addrport}/")
         # A plain `kill` must also stop the worker: turn SIGTERM into an exit that runs `finally`.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         try:
