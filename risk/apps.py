@@ -7,6 +7,7 @@ READERS = ["risk_officer", "executive", "board_member", "internal_auditor", "ext
 # Who drafts assumption sets and who approves them (maker ≠ checker: never their own draft).
 DRAFTERS = ["actuary", "chief_actuary"]
 APPROVERS = ["chief_actuary", "cro"]
+CAPITAL_ENTERERS = ["finance_accountant", "actuary", "chief_actuary"]
 
 
 class RiskConfig(AppConfig):
@@ -24,6 +25,15 @@ class RiskConfig(AppConfig):
         roles.contribute({code: ["risk.view_assumptionset"] for code in RUNNERS + READERS})
         roles.contribute({code: ["risk.draft_assumptions"] for code in DRAFTERS})
         roles.contribute({code: ["risk.approve_assumptions"] for code in APPROVERS})
+        # Capital positions: entered by finance and the actuaries, approved by the chief actuary or the CRO.
+        roles.contribute({code: ["risk.view_capitalposition"] for code in RUNNERS + READERS + CAPITAL_ENTERERS})
+        roles.contribute({code: ["risk.enter_capital"] for code in CAPITAL_ENTERERS})
+        roles.contribute({code: ["risk.approve_capital"] for code in APPROVERS})
+        navigation.register(
+            navigation.NavItem(
+                "capital", _("Capital positions"), "risk:capital_positions", "risk.view_capitalposition", _("Risk"), 315
+            )
+        )
         navigation.register(
             navigation.NavItem(
                 "assumptions", _("Assumption sets"), "risk:assumptions", "risk.view_assumptionset", _("Risk"), 305

@@ -85,8 +85,14 @@ class SolvencyForm(valuation_jobs.ValuationForm):
     actual_capital = _money(
         _("Actual capital (CNY)"), _("C-ROSS: core plus supplementary capital, not less than the core capital.")
     )
+    capital_position = forms.IntegerField(
+        label=_("Approved capital position"), required=False, widget=forms.Select,
+        help_text=_("The run takes its capital figures from an approved capital position of the same valuation "
+                    "date (leave the figures below empty). Without one, the figures below make a what-if run, "
+                    "flagged as such on the screens and the report."),
+    )  # fmt: skip
     irr_rating = forms.ChoiceField(
-        label=_("Integrated risk rating"), choices=[(r, r) for r in IRR_RATINGS], initial="A", required=False
+        label=_("Integrated risk rating"), choices=[("", "–"), *[(r, r) for r in IRR_RATINGS]], required=False
     )
     sarmra_score = forms.DecimalField(
         label=_("SARMRA score"),
@@ -95,7 +101,6 @@ class SolvencyForm(valuation_jobs.ValuationForm):
         max_value=100,
         max_digits=5,
         decimal_places=2,
-        initial=80,
         help_text=_("The regulator's risk-management assessment (0-100); sets the control-risk factor Q(S)."),
     )
     non_life_capital = _money(_("Non-life insurance risk capital (CNY)"), _("Minimum capital of the non-life module."))
@@ -151,11 +156,59 @@ class SolvencyForm(valuation_jobs.ValuationForm):
     )
     REQUIRED = {CROSS: ("core_capital", "actual_capital", "irr_rating", "sarmra_score"), SOLVENCY2: ("own_funds",)}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from risk import capital
+
+        self.fields["capital_position"].widget.choices = [("", _("None: a what-if run on the figures below")),
+                                                          *capital.approved_choices()]  # fmt: skip
+
+    def capital_figure_names(self) -> list[str]:
+        from risk import capital
+
+        return [n for n in capital.FIGURES if n in self.fields]
+
+    def _from_capital_position(self, data: dict) -> None:
+        """Fill the capital figures from the approved position referenced, or mark a what-if run."""
+        from risk import capital
+
+        pk = data.get("capital_position")
+        data["what_if"] = not pk
+        if not pk:
+            data["capital_position"] = None
+            return
+        try:
+            position = capital.approved_position(pk)
+        except ValidationError as exc:
+            self.add_error("capital_position", exc.messages[0])
+            return
+        day = data.get("valuation_date")
+        if day is not None and position.valuation_date != day:
+            message = _("Capital position %(id)s is for %(its)s, the run for %(run)s.")
+            dates = {"id": pk, "its": position.valuation_date.isoformat(), "run": day.isoformat()}
+            self.add_error("capital_position", message % dates)
+            return
+        given = [n for n in self.capital_figure_names() if self.data.get(n) not in (None, "")]
+        if given:
+            self.add_error(given[0], _("Leave the capital figures empty when the run uses an approved capital "
+                                       "position: its figures are the ones used."))  # fmt: skip
+            return
+        for name in self.capital_figure_names():
+            raw = position.figures.get(name)
+            data[name] = self.fields[name].clean(raw) if raw not in (None, "") else None
+        data["capital_position"] = position.run_reference()
+
     def clean(self):
         data = super().clean()
         data["regime"] = regime = data.get("regime") or CROSS
-        for name in self.REQUIRED[regime]:
-            if data.get(name) in (None, "") and name not in self.errors:
+        self._from_capital_position(data)
+        for name in self.REQUIRED[regime] if "capital_position" not in self.errors else ():
+            if data.get(name) not in (None, "") or name in self.errors:
+                continue
+            if data.get("capital_position"):
+                missing = _("This capital position has no %(field)s, which a %(regime)s run needs.")
+                self.add_error("capital_position", missing % {"field": name, "regime": REGIMES[regime]})
+            else:
                 self.add_error(name, _("This field is required for a %(regime)s run.") % {"regime": REGIMES[regime]})
         for name in self.ZERO_DEFAULTS:
             if name in data and data[name] is None:

@@ -187,3 +187,61 @@ class ModelPointBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.point_set_id}/{self.index}"
+
+
+class CapitalPosition(models.Model):
+    """One version of the capital position at a valuation date: own funds and their tiers,
+    the other modules' capital, the SARMRA score and the IRR rating (C-ROSS), the Solvency II
+    figures, the holdings the stress tests shock. Entered by a maker and approved by a checker
+    (risk.capital) before a solvency or stress run may reference it by id; a correction is a
+    new version of the same date. The figures (``figures``, strings of the run form's fields)
+    are fixed once entered and ``content_hash`` covers them."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    valuation_date = models.DateField(_("valuation date"))
+    version = models.PositiveIntegerField(_("version"))
+    figures = models.JSONField(_("figures"))
+    content_hash = models.CharField(_("content hash (SHA-256)"), max_length=64)
+    source = models.TextField(_("where the figures come from"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    maker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("entered by"))  # fmt: skip
+    created_at = models.DateTimeField(_("entered at"), default=timezone.now)
+    checker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("checker"),
+    )  # fmt: skip
+    decided_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
+    decision_comment = models.TextField(_("checker's comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("capital position")
+        verbose_name_plural = _("capital positions")
+        ordering = ["-valuation_date", "-version"]
+        default_permissions = ("view",)
+        permissions = [
+            ("enter_capital", _("Can enter capital positions")),
+            ("approve_capital", _("Can approve and reject capital positions")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["valuation_date", "version"], name="risk_capital_date_version_uniq"),
+            # Maker-checker, also below the services.
+            models.CheckConstraint(
+                name="risk_capital_checker_not_maker", condition=Q(checker__isnull=True) | ~Q(checker=F("maker"))
+            ),
+            models.CheckConstraint(
+                name="risk_capital_decision_named", condition=Q(status="submitted") | Q(checker__isnull=False)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.valuation_date.isoformat()} v{self.version}"
+
+    def run_reference(self) -> dict:
+        """What a run records of the position it used (in its parameters, so in its input hash)."""
+        return {"id": self.pk, "valuation_date": self.valuation_date.isoformat(), "version": self.version,
+                "content_hash": self.content_hash}  # fmt: skip

@@ -2,6 +2,7 @@ from django.urls import path
 
 from risk import views, views_model_points, views_solvency
 from risk.views_assumptions import urlpatterns as assumption_urlpatterns
+from risk.views_capital import urlpatterns as capital_urlpatterns
 
 app_name = "risk"
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("valuations/", views.valuation_list, name="valuations"),
     path("valuations/<int:pk>/", views.valuation_detail, name="valuation"),
     *assumption_urlpatterns,
+    *capital_urlpatterns,
     path("solvency/", views_solvency.solvency_dashboard, name="solvency"),
     path("solvency/<int:pk>/", views_solvency.solvency_run, name="solvency_run"),
     path(

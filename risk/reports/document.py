@@ -112,6 +112,16 @@ def module_label(name: str) -> str:
     }.get(name, name)
 
 
+def capital_source(parameters: dict) -> str:
+    """Where the run's capital figures come from: an approved capital position, or what-if."""
+    ref = parameters.get("capital_position")
+    if ref:
+        text = _("approved capital position %(id)s (%(date)s v%(version)s, sha256 %(hash)s)")
+        return text % {"id": ref["id"], "date": ref["valuation_date"], "version": ref["version"],
+                       "hash": ref["content_hash"]}  # fmt: skip
+    return _("WHAT-IF: figures given as run parameters, not an approved capital position")
+
+
 def _assumption_rows(used: dict | None) -> list[Row]:
     if not used:
         return []
@@ -249,6 +259,7 @@ def build(job: Job, stress_job: Job | None = None) -> Report:
         [
             _one("run", _("Solvency run"), str(job.pk), TEXT),
             _one("regime", _("Regime"), "C-ROSS", TEXT),
+            _one("capital_source", _("Capital figures"), capital_source(job.parameters), TEXT),
             _one("valuation_date", _("Valuation date"), summary["valuation_date"], TEXT),
             _one("basis", _("Basis"), summary["basis"], TEXT),
             *_assumption_rows(job.parameters.get("assumption_set")),
@@ -273,4 +284,6 @@ def build(job: Job, stress_job: Job | None = None) -> Report:
         "run": job.pk,
         "basis": summary["basis"],
     }
+    if not job.parameters.get("capital_position"):  # flagged where a reader looks first
+        subtitle += " · " + _("WHAT-IF capital figures (no approved capital position)")
     return Report(title=title, subtitle=subtitle, run_id=job.pk, quarter=quarter, sections=sections)

@@ -23,7 +23,7 @@ def world(builders) -> dict:
         chunks_total=1, chunks_done=1, result_summary=summary, finished_at=timezone.now(),
     )  # fmt: skip
     return {**assumption_world(requester), "valuation": job, **solvency_world(requester),
-            **solvency2_world(requester), **model_points_world(requester)}  # fmt: skip
+            **solvency2_world(requester), **model_points_world(requester), **capital_world(requester)}  # fmt: skip
 
 
 VIEW = "risk.view_valuation"
@@ -171,4 +171,46 @@ ENDPOINTS += [
     Endpoint("risk:model_point_sets", lambda w: "/risk/model-points/", RUN, kind=WRITE, method="post", data=_upload),
     Endpoint("risk:model_point_set", lambda w: f"/risk/model-points/{w['model_point_set'].pk}/", VIEW,
              object_permission=VIEW),
+]  # fmt: skip
+
+
+# --- Capital positions (risk/views_capital.py) -----------------------------------------------
+
+CAPITAL_VIEW, CAPITAL_ENTER, CAPITAL_APPROVE = "risk.view_capitalposition", "risk.enter_capital", "risk.approve_capital"
+CAPITAL_FIGURES = {"valuation_date": "2026-06-30", "source": "matrix", "core_capital": "900000",
+                   "actual_capital": "1200000", "irr_rating": "A", "sarmra_score": "82"}  # fmt: skip
+
+
+def capital_world(requester) -> dict:
+    """A submitted and an approved capital position entered by a maker of the world."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from risk.capital import content_hash
+    from risk.models import CapitalPosition
+
+    maker = get_user_model().objects.create_user(username="matrix-capital-maker", password="x-pass-12345")
+    figures = {k: v for k, v in CAPITAL_FIGURES.items() if k not in ("valuation_date", "source")}
+    made = {}
+    for version, status in ((1, "approved"), (2, "submitted")):
+        made[f"capital_{status}"] = CapitalPosition.objects.create(
+            valuation_date="2026-06-30", version=version, figures=figures, source="matrix", maker=maker,
+            content_hash=content_hash("2026-06-30", figures), status=status,
+            checker=requester if status == "approved" else None,
+            decided_at=timezone.now() if status == "approved" else None,
+        )  # fmt: skip
+    return made
+
+
+ENDPOINTS += [
+    Endpoint("risk:capital_positions", lambda w: "/risk/capital/", CAPITAL_VIEW),
+    Endpoint("risk:capital_positions", lambda w: "/risk/capital/", CAPITAL_ENTER, kind=WRITE, method="post",
+             data=lambda w: dict(CAPITAL_FIGURES)),
+    Endpoint("risk:capital_position", lambda w: f"/risk/capital/{w['capital_submitted'].pk}/", CAPITAL_VIEW,
+             object_permission=CAPITAL_VIEW),
+    Endpoint("risk:capital_position_approve", lambda w: f"/risk/capital/{w['capital_submitted'].pk}/approve/",
+             CAPITAL_APPROVE, kind=WRITE, method="post", object_permission=CAPITAL_VIEW),
+    Endpoint("risk:capital_position_reject", lambda w: f"/risk/capital/{w['capital_submitted'].pk}/reject/",
+             CAPITAL_APPROVE, kind=WRITE, method="post", object_permission=CAPITAL_VIEW,
+             data=lambda w: {"comment": "not yet"}),
 ]  # fmt: skip
