@@ -14,9 +14,11 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY --chown=insurer . .
 
-# collectstatic needs settings to load; these throwaway values exist only in this build step.
+# collectstatic needs settings to load; these throwaway values exist only in this build step
+# (every variable settings.py requires in production: tests/test_deploy.py runs this line).
 RUN DJANGO_SECRET_KEY=build-only INSURER_PII_KEYS=build:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
-    INSURER_BLIND_INDEX_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+    INSURER_BLIND_INDEX_KEY=build-only INSURER_LEDGER_SIGNING_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     python manage.py collectstatic --noinput
 
 USER insurer

@@ -70,6 +70,25 @@ def test_dockerfile_builds_the_same_entrypoint():
     assert '"gunicorn", "insurer.wsgi"' in dockerfile
 
 
+def test_the_dockerfiles_collectstatic_step_loads_the_production_settings(tmp_path):
+    """The image build runs collectstatic in the production profile with throwaway values:
+    it must give every variable the profile requires, or `docker build` fails."""
+    dockerfile = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    step = next(line for line in dockerfile.splitlines() if line.startswith("RUN ") and "collectstatic" in line)
+    given = dict(re.findall(r"\b([A-Z_]+)=(\S+)", step.split("python manage.py")[0]))
+    image_env = dict(re.findall(r"\b([A-Z_]+)=(\S+)", next(x for x in dockerfile.splitlines() if x.startswith("ENV "))))
+    assert image_env["INSURER_PROFILE"] == "production"
+    assert required_in_production() <= set(given), sorted(required_in_production() - set(given))
+    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "INSURER_PROFILE": "production",
+           "INSURER_VAR_DIR": str(tmp_path), **given,
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'build.sqlite3'}"}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--dry-run"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+
+
 def _production_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_DEBUG"}}
     env.update(
