@@ -10,11 +10,16 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from customers.models import Product
 from insurer.access import require
+from risk.jobs import SKIP_REASON_LABELS
 from risk.selectors import VALUATION_KIND, valuations_for
 
-PV_COLUMNS = ["pv_premiums", "pv_claims", "pv_expenses", "pv_commissions", "pv_net_cf", "bel"]
-CHART_SERIES = ["premiums", "claims", "expenses", "commissions", "net_cf"]
+PV_COLUMNS = ["pv_premiums", "pv_claims", "pv_maturities", "pv_annuities", "pv_expenses", "pv_commissions",
+              "pv_net_cf", "bel"]  # fmt: skip
+# By product and by kind; runs from before maturities and annuities were valued show blanks there.
+PV_BY_PRODUCT = ["pv_premiums", "pv_claims", "pv_maturities", "pv_annuities", "pv_net_cf", "bel"]
+CHART_SERIES = ["premiums", "claims", "maturities", "annuities", "expenses", "commissions", "net_cf"]
 
 
 @login_required
@@ -26,11 +31,17 @@ def valuation_list(request):
     return render(request, "risk/valuations.html", {"runs": runs, "can_run": can_run, "kind": VALUATION_KIND})
 
 
+def _kind_label(kind: str | None) -> str:
+    """The product kind in the reader's language ("" for runs from before kinds were recorded)."""
+    return str(dict(Product.Kind.choices).get(kind, kind or ""))
+
+
 def _cashflow_chart(summary: dict) -> dict:
     flows = summary.get("cashflows") or {}
     months = len(flows.get("premiums", []))
-    labels = {"premiums": _("Premiums"), "claims": _("Claims"), "expenses": _("Expenses"),
-              "commissions": _("Commissions"), "net_cf": _("Net cash flow")}  # fmt: skip
+    labels = {"premiums": _("Premiums"), "claims": _("Claims"), "maturities": _("Maturity benefits"),
+              "annuities": _("Annuity payments"), "expenses": _("Expenses"), "commissions": _("Commissions"),
+              "net_cf": _("Net cash flow")}  # fmt: skip
     return {
         "kind": "line",
         "categories": [str(m) for m in range(months)],
@@ -51,12 +62,19 @@ def valuation_detail(request, pk: int):
         raise Http404
     summary = job.result_summary or {}
     totals = [(name, [values.get(c) for c in PV_COLUMNS]) for name, values in (summary.get("totals") or {}).items()]
+    kinds = summary.get("product_kinds") or {}
     products = [
-        (code, [values.get(c) for c in ("pv_premiums", "pv_claims", "pv_net_cf", "bel")])
+        (code, _kind_label(kinds.get(code)), [values.get(c) for c in PV_BY_PRODUCT])
         for code, values in sorted((summary.get("by_product") or {}).items())
     ]
+    by_kind = [
+        (_kind_label(kind), [values.get(c) for c in PV_BY_PRODUCT])
+        for kind, values in sorted((summary.get("by_kind") or {}).items())
+    ]
+    skipped = [(str(SKIP_REASON_LABELS.get(reason, reason)), n) for reason, n in (summary.get("skipped") or {}).items()]
     context = {
         "job": job, "summary": summary, "totals": totals, "products": products, "pv_columns": PV_COLUMNS,
+        "by_kind": by_kind, "pv_by_product": PV_BY_PRODUCT, "skipped": skipped,
         "capital": summary.get("capital"), "chart": _cashflow_chart(summary) if summary else None,
     }  # fmt: skip
     return render(request, "risk/valuation.html", context)

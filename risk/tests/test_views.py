@@ -31,7 +31,10 @@ def test_results_show_pvs_by_scenario_and_product_the_cash_flow_chart_and_capita
     assert 'data-testid="pv-by-scenario"' in page and "stress3_rate_down" in page and "mass_lapse" in page
     assert 'data-testid="pv-by-product"' in page and 'id="chart-cashflows"' in page
     assert 'data-testid="life-risk"' in page and "cross-2022Q1" in page
-    assert "single or limited premium: 1" in page
+    # Every valued kind by kind and by product; what is not valued, with its reason.
+    assert 'data-testid="pv-by-kind"' in page and "Whole life" in page and "Term life" in page
+    assert "pv_maturities" in page and "pv_annuities" in page
+    assert "critical illness: the basis has no diagnosis (incidence) rates: 1" in page
     assert 'data-testid="assumption-set"' in page and "approved assumption set v1" in page  # the set the run used
     listing = client.get("/risk/valuations/").content.decode()
     assert f'href="/risk/valuations/{job.pk}/"' in listing and 'data-testid="run-valuation"' in listing
