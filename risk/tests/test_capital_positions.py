@@ -169,3 +169,12 @@ def test_the_capital_screens_enter_and_decide(client, finance_accountant, cro):
     position.refresh_from_db()
     assert position.status == "approved" and position.checker == cro
     assert f'href="/risk/capital/{position.pk}/"' in client.get("/risk/capital/").content.decode()
+
+
+def test_the_run_form_offers_the_approved_positions_only(client, finance_accountant, cro, actuary):
+    approved = capital.capital_position_decide(actor=cro, position=_enter(finance_accountant), approve=True)
+    submitted = _enter(finance_accountant)
+    client.force_login(actuary)
+    html = client.get("/jobs/run/solvency_run/").content.decode()
+    assert f'<option value="{approved.pk}">#{approved.pk}: 2026-06-30 v1</option>' in html
+    assert f'value="{submitted.pk}"' not in html and "None: a what-if run on the figures below" in html
