@@ -10,7 +10,9 @@ selectors, and the job kind that values an imported set on an approved basis.
   chunks of whole blocks (``chunk_size`` rows, rounded to blocks) and records the set's id,
   name, row count and SHA-256 in its parameters (so in its input hash). Its summary has the
   same shape as a book valuation's (totals by scenario, cash flows, Rule 5 capital for the
-  C-ROSS set), with present values by sex in place of by product.
+  C-ROSS set), with present values by sex in place of by product. The optional benefit
+  columns (premium_term, maturity_benefit, annuity_pp, annuity_start, annuity_frequency;
+  docs/interchange.md) are validated and stored with the rows.
 """
 
 from __future__ import annotations
@@ -162,6 +164,8 @@ def _counts(points) -> dict:
 def _blocks(points) -> list[dict]:
     import numpy as np
 
+    from risk.engine.modelpoints import BENEFIT_COLUMNS
+
     blocks = []
     for index, start in enumerate(range(0, len(points), BLOCK_ROWS)):
         part = slice(start, start + BLOCK_ROWS)
@@ -174,6 +178,9 @@ def _blocks(points) -> list[dict]:
                 "policy_count": points.policy_count[part].tolist(), "sum_assured": points.sum_assured[part].tolist(),
                 "duration_mth": points.duration_mth[part].tolist(),
                 "premium_pp": [None if np.isnan(v) else float(v) for v in premium],
+                # The optional benefit columns (docs/interchange.md), stored with their defaults
+                # filled in; sets imported before they existed read back as term assurance.
+                **{name: getattr(points, name)[part].tolist() for name in BENEFIT_COLUMNS},
             },
         })  # fmt: skip
     return blocks
@@ -278,7 +285,7 @@ def split(parameters: dict) -> list[dict]:
 
 
 def run_chunk(parameters: dict, spec: dict) -> dict:
-    from risk import assumptions, runs
+    from risk import assumptions, jobs, runs
     from risk.engine.modelpoints import model_points_from_frame
     from risk.engine.projection import project
 
@@ -299,7 +306,8 @@ def run_chunk(parameters: dict, spec: dict) -> dict:
     out["totals"] = {name: row.to_dict() for name, row in result.totals().iterrows()}
     base = result.points(0)
     base["sex"] = points.sex
-    out["by_product"] = base.groupby("sex")[["pv_premiums", "pv_claims", "pv_net_cf", "bel"]].sum().to_dict("index")
+    out["by_product"] = base.groupby("sex")[list(jobs.PV_BY_PRODUCT)].sum().to_dict("index")
+    out["adverse_by_policy"] = jobs.adverse_by_policy(result)  # Rule 5 by policy, as for the book
     out["cashflows"] = {name: values.tolist() for name, values in result.cashflow_frame(0).items()}
     return out
 

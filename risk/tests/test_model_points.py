@@ -168,3 +168,38 @@ def test_the_run_form_offers_the_imported_sets(client, actuary):
     page = client.get(f"/jobs/run/{model_points.KIND}/").content.decode()
     assert f'value="{point_set.pk}"' in page and "offered (1 rows" in page
     assert 'name="grouping"' not in page  # grouping is offered only by kinds whose chunks apply it
+
+
+BENEFIT_HEADER = HEADER.strip() + ",premium_term,maturity_benefit,annuity_pp,annuity_start,annuity_frequency\n"
+BENEFIT_ROWS = (
+    "1,40,M,10,1,100000,0,,,,,,\n"  # blanks: level-premium term, priced by the basis
+    "2,40,F,15,2,50000,30,300,5,50000,,,\n"  # endowment, premiums for 5 years
+    "3,65,F,41,1,0,12,0,0,,12000,0,12\n"  # immediate monthly annuity bought by a single premium
+)
+
+
+def test_the_optional_benefit_columns_are_kept_and_valued_as_the_engine_values_the_same_csv(actuary, tmp_path):
+    from risk.engine.bases import load_basis
+    from risk.engine.modelpoints import read_model_points_csv
+    from risk.engine.projection import project
+
+    text = BENEFIT_HEADER + BENEFIT_ROWS
+    point_set = model_points.model_points_import(actor=actuary, name="kinds", file=_file(text))
+    stored = model_points.model_points_of(point_set.pk)
+    assert stored.premium_term.tolist() == [10, 5, 0] and stored.annuity_pp.tolist() == [0.0, 0.0, 12_000.0]
+    summary = services.job_run_inline(model_points.KIND, {**_valuation_parameters(point_set), "basis": "cross_default"})
+    path = tmp_path / "kinds.csv"
+    path.write_text(text)
+    direct = project(read_model_points_csv(path), load_basis("cross_default")).totals().loc["base"]
+    for column in ("pv_premiums", "pv_claims", "pv_maturities", "pv_annuities", "bel"):
+        assert summary["totals"]["base"][column] == pytest.approx(direct[column], rel=1e-12), column
+    assert summary["totals"]["base"]["pv_annuities"] > 0 and summary["totals"]["base"]["pv_maturities"] > 0
+
+
+def test_a_bad_benefit_column_is_refused_naming_line_and_column(actuary):
+    text = BENEFIT_HEADER + "1,40,M,10,1,100000,0,50,12,,,,\n" + "2,65,F,41,1,0,0,0,0,,12000,0,4\n"
+    with pytest.raises(model_points.ModelPointImportError) as caught:
+        model_points.model_points_import(actor=actuary, name="bad", file=_file(text))
+    assert {(line, column) for line, column, _r in caught.value.problems} == {(2, "premium_term"),
+                                                                               (3, "annuity_frequency")}  # fmt: skip
+    assert ModelPointSet.objects.count() == 0
