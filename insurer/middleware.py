@@ -62,3 +62,23 @@ class RequestIdMiddleware:
             current_source_address.reset(addr_token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class HealthCheckMiddleware:
+    """Answers GET /healthz before anything looks at the Host header.
+
+    The container health checks call http://localhost:8000/healthz from inside the
+    container, while ALLOWED_HOSTS names the public host (DJANGO_ALLOWED_HOSTS): through the
+    normal stack that request is refused as a bad host (400) and the web container is
+    reported unhealthy for ever. The answer carries no data (database reachable or not), so
+    it needs no host check. First in MIDDLEWARE."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info == "/healthz" and request.method == "GET":
+            from insurer.views import healthz
+
+            return healthz(request)
+        return self.get_response(request)

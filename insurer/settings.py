@@ -110,6 +110,7 @@ INSTALLED_APPS = [
 INSURER_TRUSTED_PROXIES = env.int("INSURER_TRUSTED_PROXIES", default=0)
 
 MIDDLEWARE = [
+    "insurer.middleware.HealthCheckMiddleware",  # before the Host check: container health checks
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "insurer.middleware.RequestIdMiddleware",

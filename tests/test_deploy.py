@@ -123,3 +123,15 @@ def test_production_profile_refuses_to_start_without_secrets():
     )
     assert result.returncode != 0
     assert "INSURER_PII_KEYS must be set in the production profile" in result.stderr
+
+
+def test_the_container_health_check_passes_when_allowed_hosts_name_the_public_host(client, settings, db):
+    """The compose and Dockerfile health checks call http://localhost:8000/healthz while
+    DJANGO_ALLOWED_HOSTS names the public host (operator guide): /healthz must answer."""
+    settings.ALLOWED_HOSTS = ["insurer.example.cn"]
+    assert "http://localhost:8000/healthz" in str(COMPOSE["services"]["web"]["healthcheck"]["test"])
+    assert "http://localhost:8000/healthz" in (ROOT / "Dockerfile").read_text()
+    response = client.get("/healthz", HTTP_HOST="localhost:8000", HTTP_X_FORWARDED_PROTO="https")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+    assert client.get("/accounts/login/", HTTP_HOST="localhost:8000").status_code == 400  # the rest stays strict
+    assert client.post("/healthz", HTTP_HOST="insurer.example.cn").status_code == 405
