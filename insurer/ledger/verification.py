@@ -15,7 +15,7 @@ import multiprocessing
 import os
 from dataclasses import dataclass, field
 
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from insurer.ledger import chain
 from insurer.ledger.models import AuditEvent, ChainLink, PendingEvent
@@ -45,11 +45,19 @@ _PG_COLUMNS = {
     "changes": "e.changes::text",
 }
 _CONTENT_SQL = ", ".join(_PG_COLUMNS.get(name, "e." + name) for name in chain.HASHED_FIELDS[1:])
-# The walk: links in sequence order, each with its event (a merge of two id-ordered scans).
-_PG_SQL = (
-    f"SELECT l.sequence, {_CONTENT_SQL}, l.prev_hash, l.hash "  # noqa: S608 (model metadata only)
-    "FROM ledger_chainlink l JOIN ledger_auditevent e ON e.id = l.event_id "
-    "WHERE l.sequence BETWEEN %s AND %s ORDER BY l.sequence"
+# The walk reads two ordered streams and matches them here rather than joining in the
+# database: the links of a sequence range (narrow rows, in sequence order) and the events
+# whose ids the range's links span (in id order). The chainer links events in id order, so
+# the two orders differ only where writers committed out of order and the look-ahead stays
+# small; a join made the database hash or probe a million rows and sort them again.
+_PG_LINKS_SQL = (
+    "SELECT sequence, event_id, prev_hash, hash FROM ledger_chainlink "
+    "WHERE sequence BETWEEN %s AND %s ORDER BY sequence"
+)
+_PG_SPAN_SQL = "SELECT min(event_id), max(event_id) FROM ledger_chainlink WHERE sequence BETWEEN %s AND %s"
+_PG_EVENTS_SQL = (
+    f"SELECT e.id, {_CONTENT_SQL} FROM ledger_auditevent e "  # noqa: S608 (model metadata only)
+    "WHERE e.id BETWEEN %s AND %s ORDER BY e.id"
 )
 # The chainer's batch: queued events in insertion order, [event id, *HASHED_FIELDS[1:]].
 _PG_PENDING_SQL = (
@@ -67,24 +75,44 @@ def _rows(first: int, last: int):
     return _pg_rows(first, last)
 
 
+def _fetched(cursor):
+    while rows := cursor.fetchmany(CHUNK):
+        yield from rows
+
+
 def _pg_rows(first: int, last: int):
+    """The range's rows in walk order. Its server-side cursors live in a transaction of
+    their own (so they stream instead of being materialised WITH HOLD) and are closed
+    before it ends, also when the walk stops early at a break."""
     loads = json.loads
     roles_at, changes_at = _JSON_AT
-    # A server-side cursor: a million rows stream, they are not loaded at once. (Each a
-    # nested-loop probe of the event by id; no JIT: compiling it costs more than it saves.)
-    with connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
-    try:
-        with connection.chunked_cursor() as cursor:
-            cursor.execute(_PG_SQL, [first, last])
-            while rows := cursor.fetchmany(CHUNK):
-                for row in rows:
-                    row = list(row)
-                    row[roles_at], row[changes_at] = loads(row[roles_at]), loads(row[changes_at])
-                    yield row
-    finally:
+    width = len(FIELDS) - 3  # the hashed content after the sequence
+    with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("RESET jit")
+            cursor.execute("SET LOCAL jit = off")  # compiling the scans costs more than it saves
+            cursor.execute(_PG_SPAN_SQL, [first, last])
+            low, high = cursor.fetchone()
+        if low is None:
+            return
+        with connection.chunked_cursor() as link_cursor, connection.chunked_cursor() as event_cursor:
+            link_cursor.execute(_PG_LINKS_SQL, [first, last])
+            event_cursor.execute(_PG_EVENTS_SQL, [low, high])
+            events = _fetched(event_cursor)
+            ahead: dict[int, tuple] = {}  # events read before their link (committed out of order)
+            for sequence, event_id, prev_hash, digest in _fetched(link_cursor):
+                content = ahead.pop(event_id, None)
+                while content is None:
+                    row = next(events, None)
+                    if row is None:  # only if the foreign key were gone: the walk names the hash
+                        content = (None,) * width
+                    elif row[0] == event_id:
+                        content = row[1:]
+                    else:
+                        ahead[row[0]] = row[1:]
+                row = [sequence, *content, prev_hash, digest]
+                if row[roles_at] is not None:
+                    row[roles_at], row[changes_at] = loads(row[roles_at]), loads(row[changes_at])
+                yield row
 
 
 def pending_rows(batch: int) -> list[list]:
