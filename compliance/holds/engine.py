@@ -74,10 +74,31 @@ def lookback_days(params: Parameters) -> int:
     return int(params.rules["L01"]["window_days"])
 
 
+def reads_beneficiaries(params: Parameters) -> bool:
+    """Whether the catalogue's transaction rules read the beneficiaries named on a policy:
+    L05 of rules-v3 does not count a claim paid to one as paid to a third party."""
+    return "beneficiary" in (params.rules["L05"]["claim_contract_payees"] or [])
+
+
+def _beneficiaries(policies: list, party) -> pd.DataFrame:
+    """(policy code, party code) of the named beneficiaries; refs as a list, or ';'-separated
+    as in the interchange policies file."""
+    pairs = []
+    for i, p in enumerate(policies):
+        refs = p.get("beneficiary_refs") or ()
+        if isinstance(refs, str):
+            refs = [r.strip() for r in refs.split(";")]
+        pairs.extend((i, party(ref)) for ref in refs if ref)
+    if not pairs:
+        return NO_BENEFICIARIES
+    return pd.DataFrame(pairs, columns=["pol", "party"], dtype=np.int64)
+
+
 def small_book(policies: Iterable[Mapping], parties: Mapping[str, tuple[str, float | None]],
                transactions: Iterable[Mapping], params: Parameters) -> Book:  # fmt: skip
     """A Book of a few rows. ``policies``: policy_ref, policyholder_ref, insured_ref,
-    issue_date, annual_premium, payment_frequency, cooling_off_days; ``parties``: ref ->
+    issue_date, annual_premium, payment_frequency, cooling_off_days, optionally
+    beneficiary_refs (a list, in the policy's order); ``parties``: ref ->
     (kind, annual income or None); ``transactions`` in time-of-entry order, the interchange
     columns (TXN_COLUMNS). Parties only named by a transaction are natural persons of
     unknown income, as in the batch."""
@@ -94,6 +115,7 @@ def small_book(policies: Iterable[Mapping], parties: Mapping[str, tuple[str, flo
     for ref in parties:
         party(ref)
     holder = np.array([party(p["policyholder_ref"]) for p in policies], dtype=np.int64)
+    beneficiaries = _beneficiaries(policies, party)
     insured = np.array([party(p["insured_ref"]) for p in policies], dtype=np.int64)
     freq = [str(p["payment_frequency"]).lower() for p in policies]
     default_cooling = params.rules["L04"]["default_cooling_off_days"]
@@ -134,7 +156,7 @@ def small_book(policies: Iterable[Mapping], parties: Mapping[str, tuple[str, flo
             [default_cooling if p.get("cooling_off_days") is None else p["cooling_off_days"] for p in policies],
             dtype=np.float64,
         ),
-        pol_beneficiaries=NO_BENEFICIARIES,
+        pol_beneficiaries=beneficiaries,
         party_hit=NO_STATE,
         opaque_orgs=NO_STATE,
         org_owners=NO_STATE,

@@ -41,6 +41,10 @@ TXN_SQL = (
     "  AND p.policyholder_id <> %s\nORDER BY 1"
 )  # fmt: skip
 PARTY_SQL = "SELECT id, customer_ref, kind, annual_income FROM customers_customer WHERE {where}"
+BENEFICIARIES_SQL = """
+SELECT b.policy_id, c.customer_ref, c.kind, c.annual_income FROM customers_policybeneficiary b
+JOIN customers_customer c ON c.id = b.customer_id WHERE b.policy_id IN ({policies}) ORDER BY b.policy_id, b.position
+"""
 
 
 def _aware(value) -> dt.datetime:
@@ -61,9 +65,12 @@ def _policy(row) -> dict:
     }  # fmt: skip
 
 
-def read_history(*, policy_ref: str, payer_ref: str, payee_ref: str, since: dt.datetime):
+def read_history(*, policy_ref: str, payer_ref: str, payee_ref: str, since: dt.datetime,
+                 beneficiaries: bool = False):  # fmt: skip
     """(policies, parties, transactions) as ``engine.small_book`` takes them, or None when
-    ``policy_ref`` is unknown. Transactions come in id order (the batch's row order)."""
+    ``policy_ref`` is unknown. Transactions come in id order (the batch's row order).
+    ``beneficiaries``: also the beneficiaries named on each policy (a fourth statement), for
+    a catalogue whose transaction rules read them (``engine.reads_beneficiaries``)."""
     refs: dict[int, str] = {}  # customer id -> customer_ref
     parties: dict[str, tuple[str, float | None]] = {}  # customer_ref -> (kind, annual income)
 
@@ -101,6 +108,13 @@ def read_history(*, policy_ref: str, payer_ref: str, payee_ref: str, since: dt.d
             cursor.execute(PARTY_SQL.format(where=where), [*other_ids, *new_refs])
             for pk, ref, kind, income in cursor.fetchall():
                 refs[pk] = ref
+                parties.setdefault(ref, (kind, income))
+        if beneficiaries:
+            for p in policies.values():
+                p["beneficiary_refs"] = []
+            cursor.execute(BENEFICIARIES_SQL.format(policies=_marks(policies)), list(policies))
+            for pk, ref, kind, income in cursor.fetchall():
+                policies[pk]["beneficiary_refs"].append(ref)
                 parties.setdefault(ref, (kind, income))
     return list(policies.values()), parties, [_txn(t, policies, refs) for t in txns]
 

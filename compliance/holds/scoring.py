@@ -14,11 +14,14 @@ import time
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from compliance.engine.parameters import Parameters
 from compliance.holds import engine, services
 from compliance.holds.history import read_history
+from compliance.rules.models import RuleVersion
 from compliance.rules.selectors import live_parameters
 from customers.models import Customer, Policy, PolicyTransaction
 from insurer import payouts
@@ -48,8 +51,9 @@ class Score:
         return self.alert["score"] if self.alert else 0.0
 
 
-# Reading the live version costs a query and ~2 ms of ORM a call; a new live version
-# reaches real-time scoring within this many seconds.
+# Reading the live version costs a query and ~2 ms of ORM a call, so each process keeps it:
+# a version saved in this process (approval, retirement) drops it at once (below); one saved
+# by another process reaches real-time scoring here within this many seconds.
 PARAMETERS_TTL_SECONDS = 5.0
 _cached: tuple[float, Parameters] | None = None
 
@@ -63,18 +67,33 @@ def parameters() -> Parameters:
     return _cached[1]
 
 
-def score_new_transaction(*, actor, txn: dict) -> Score:
+@receiver(post_save, sender=RuleVersion, dispatch_uid="compliance_holds.scoring.forget_parameters")
+def forget_parameters(**kwargs) -> None:
+    """Drop the kept catalogue now and again at commit (a request in between may have read
+    the version being replaced)."""
+    _forget()
+    transaction.on_commit(_forget)
+
+
+def _forget() -> None:
+    global _cached
+    _cached = None
+
+
+def score_new_transaction(*, actor, txn: dict, params: Parameters | None = None) -> Score:
     """Score ``txn`` (interchange columns: txn_ref, policy_ref, kind, timestamp, amount,
     method, payer_ref, payee_ref, account_ref, counterparty_country).
 
     Checks ``compliance_holds.score_transaction``. Writes nothing below the hold tier; for an
-    outgoing payment at hold/freeze, the restriction and its audit event (atomic)."""
+    outgoing payment at hold/freeze, the restriction and its audit event (atomic). ``params``:
+    the catalogue in force unless given (a backtest or test of another version)."""
     require(actor, "compliance_holds.score_transaction", _("Your role may not score transactions."))
-    params = parameters()
+    params = params or parameters()
     when = txn["timestamp"]
     since = when - dt.timedelta(days=engine.lookback_days(params))
     read = read_history(policy_ref=txn["policy_ref"], payer_ref=txn.get("payer_ref") or "",
-                        payee_ref=txn.get("payee_ref") or "", since=since)  # fmt: skip
+                        payee_ref=txn.get("payee_ref") or "", since=since,
+                        beneficiaries=engine.reads_beneficiaries(params))  # fmt: skip
     if read is None:
         raise UnknownPolicy(_("policy_ref: %(ref)s is not a known policy") % {"ref": txn["policy_ref"]})
     policies, parties, history = read
