@@ -7,15 +7,23 @@ their source). ``record_delete`` is the only way to delete a customer or policy 
 (permission, audit); the ``pre_delete`` guard refuses every other deletion of a record under
 retention, whoever asks. Bulk wipes of the demo book go through raw SQL and are not deletions
 of records (customers.demo.store.wipe).
+
+Book transactions are deleted only by ``record_delete`` (the retention purge): on PostgreSQL a
+row trigger (migration compliance.0003) refuses any other DELETE, ORM or raw SQL, unless the
+purge has set ``insurer.retention_purge`` for its transaction; elsewhere (SQLite) a
+``pre_delete`` guard does the same for the ORM. No signal on PostgreSQL: a pre_delete receiver
+makes Django delete row by row, one query each, where it would otherwise issue one DELETE.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,34 +123,82 @@ def guard_delete(sender, instance, **kwargs) -> None:
         )
 
 
+PURGE_SETTING = "insurer.retention_purge"  # read by the PostgreSQL trigger (migration compliance.0003)
+_purging: ContextVar[bool] = ContextVar("retention_purging", default=False)
+
+
+@contextmanager
+def _purge():
+    """The purge's permit, for this transaction only: the trigger's setting on PostgreSQL
+    (set_config(..., true) ends with the transaction whatever happens), a context flag for the
+    pre_delete guard elsewhere. Only record_delete opens it, after checking the retention."""
+    token = _purging.set(True)
+    postgres = connection.vendor == "postgresql"
+    try:
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, 'on', true)", [PURGE_SETTING])
+        yield
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config(%s, '', true)", [PURGE_SETTING])
+    finally:
+        _purging.reset(token)
+
+
+def guard_transaction_delete(sender, instance, **kwargs) -> None:
+    """pre_delete on book transactions where the database has no trigger (SQLite): deleted only
+    by the purge, which has checked the retention."""
+    if _purging.get():
+        return
+    kept = retention_of(instance)
+    if kept.keeps(timezone.localdate()):
+        raise UnderRetention(
+            _("%(record)s is under retention and may not be deleted: %(why)s")
+            % {"record": instance, "why": "; ".join(kept.reasons) or _("retention in force")}
+        )
+    raise UnderRetention(
+        _("%(record)s is past its retention; book transactions are deleted only through the retention purge.")
+        % {"record": instance}
+    )
+
+
 def guard_compliance_record(sender, instance, **kwargs) -> None:
     """pre_delete: restrictions and legal holds are the investigation's own record: never deleted."""
     raise UnderRetention(_("%(record)s is a compliance record and is never deleted.") % {"record": instance})
 
 
 def connect() -> None:
-    """Register the guards (HoldsConfig.ready). Book transactions are kept through their policy
-    and customer, and through ``record_delete``; see docs/decisions/0010 for why their own
-    pre_delete guard waits."""
+    """Register the guards (HoldsConfig.ready). Book transactions: the database trigger on
+    PostgreSQL, this pre_delete guard elsewhere (see the module docstring)."""
     from django.db.models.signals import pre_delete
 
     for model in (Customer, Policy):
         pre_delete.connect(guard_delete, sender=model, dispatch_uid=f"retention-{model._meta.label}")
+    if connection.vendor != "postgresql":
+        pre_delete.connect(guard_transaction_delete, sender=PolicyTransaction, dispatch_uid="retention-transaction")
     for model in (Restriction, LegalHold):
         pre_delete.connect(guard_compliance_record, sender=model, dispatch_uid=f"retention-{model._meta.label}")
 
 
 @transaction.atomic
 def record_delete(*, actor, record, reason: str) -> None:
-    """Delete a customer or policy past its retention, on purpose. Checks
-    ``compliance_holds.delete_expired_record``, a reason, and the retention (the guard refuses
-    anything still kept); writes an audit event with what was deleted."""
+    """Delete a customer, policy or book transaction past its retention, on purpose (the
+    retention purge). Checks ``compliance_holds.delete_expired_record``, a reason, and the
+    retention (anything still kept is refused); writes an audit event with what was deleted."""
     require(actor, "compliance_holds.delete_expired_record", _("Your role may not delete book records."))
     if not (reason or "").strip():
         raise PermissionDenied(_("A reason is required."))
+    kept = retention_of(record)
+    if kept.keeps(timezone.localdate()):
+        raise UnderRetention(
+            _("%(record)s is under retention and may not be deleted: %(why)s")
+            % {"record": record, "why": "; ".join(kept.reasons) or _("retention in force")}
+        )
     label = f"{record._meta.app_label}.{record._meta.model_name}"
     pk, shown = str(record.pk), str(record)
-    record.delete()  # the pre_delete guard decides
+    with _purge():
+        record.delete()
     audit.record_change(actor=actor, action="record_delete", obj_type=label, obj_id=pk, object_repr=shown,
                         reason=reason.strip())  # fmt: skip
 
