@@ -253,14 +253,14 @@ def adverse_by_policy(result) -> dict[str, float]:
     import numpy as np
 
     names = list(result.scenario_names)
-    if "base" not in names:
-        return {}
-    base = result.bel[names.index("base")]
-    return {
-        name: float(np.maximum(result.bel[names.index(name)] - base, 0.0).sum())
-        for name in BY_POLICY_SHOCKS
-        if name in names
-    }
+    out = {}
+    for name in names:
+        # "S|mortality" (the stress run's shocks on stressed basis S) is measured from "S|base".
+        prefix, _sep, shock = name.rpartition("|")
+        base = f"{prefix}|base" if prefix else "base"
+        if shock in BY_POLICY_SHOCKS and base in names:
+            out[name] = float(np.maximum(result.bel[names.index(name)] - result.bel[names.index(base)], 0.0).sum())
+    return out
 
 
 def _add(into: dict, values: dict) -> None:

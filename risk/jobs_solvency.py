@@ -336,18 +336,20 @@ def solvency_position(parameters: dict, capital: dict | None) -> dict:
     }
 
 
-def solvency2_position(parameters: dict, totals: dict) -> dict:
+def solvency2_position(parameters: dict, totals: dict, adverse_by_policy: dict | None = None) -> dict:
     """Solvency II: the life underwriting SCR by sub-module with CorrLife (diversification
     shown), the interest-rate SCR, then with the capital given the BSCR by module (Annex IV
     correlations), the SCR and the SCR ratio. The MCR is not computed: the project's
     specification gives no MCR formula (see docs/actuarial.md, "Solvency II basis")."""
-    import numpy as np
 
     from risk.engine.shocks import load_shock_table
     from risk.engine.solvency import solvency2_interest_rate_risk, solvency2_life_risk, solvency2_scr
 
     table = load_shock_table(SOLVENCY2, dt.date.fromisoformat(parameters["valuation_date"]))
-    bel = {name: np.array([values["bel"]]) for name, values in totals.items()}
+    # Mortality, longevity and catastrophe apply only to the policies whose technical provisions
+    # they raise (Delegated Regulation 2015/35 Art. 137(2), 138(2), 143(2)): their BEL is the base
+    # plus the sum of the per-policy increases the chunks report, as for C-ROSS Rule 5.
+    bel = valuation_jobs.rule5_bel({"totals": totals, "adverse_by_policy": adverse_by_policy or {}})
     life = solvency2_life_risk(bel, table) if bel else None
     interest = solvency2_interest_rate_risk(bel) if bel else 0.0
     market_given = _number(parameters, "scr_market")
@@ -411,7 +413,7 @@ def solvency_reduce(parameters: dict, results: list[dict]) -> dict:
     summary["kind"] = SOLVENCY_KIND
     summary["regime"] = regime
     if regime == SOLVENCY2:
-        summary["solvency2"] = solvency2_position(parameters, summary["totals"])
+        summary["solvency2"] = solvency2_position(parameters, summary["totals"], summary.get("adverse_by_policy"))
     else:
         summary["solvency"] = solvency_position(parameters, summary.get("capital"))
     return summary
@@ -427,7 +429,7 @@ STRESS_SCENARIOS = (
 )
 
 
-def stressed_capital(parameters: dict, under_stress: dict, name: str) -> dict | None:
+def stressed_capital(parameters: dict, under_stress: dict, name: str, adverse: dict | None = None) -> dict | None:
     """The minimum capital after stress ``name``: Rule 5 life-insurance and interest-rate risk
     from the capital shocks projected on the stressed basis (totals named "S|C"), the other
     modules and the capital parameters as given (the platform holds no stressed balance
@@ -442,13 +444,20 @@ def stressed_capital(parameters: dict, under_stress: dict, name: str) -> dict | 
     bel = {k[len(prefix) :]: np.array([v["bel"]]) for k, v in under_stress.items() if k.startswith(prefix)}
     if "base" not in bel:
         return None
+    # By-policy shocks (mortality, longevity, catastrophe) as in the base run: the stressed base
+    # plus the per-policy increases on the stressed basis (risk.jobs.adverse_by_policy).
+    for shock, increase in (adverse or {}).items():
+        if shock.startswith(prefix) and shock[len(prefix) :] in bel:
+            bel[shock[len(prefix) :]] = bel["base"] + increase
     table = load_shock_table("cross", dt.date.fromisoformat(parameters["valuation_date"]))
     life = cross_life_insurance_risk(bel, table)
     capital = {"life_insurance_risk": life.total, "interest_rate_risk": cross_interest_rate_risk(bel)}
-    return {**capital, "position": solvency_position(parameters, capital)}
+    return {**capital, "sub_risks": life.sub_risks, "position": solvency_position(parameters, capital)}
 
 
-def stress_results(parameters: dict, totals: dict, position: dict, under_stress: dict | None = None) -> list[dict]:
+def stress_results(
+    parameters: dict, totals: dict, position: dict, under_stress: dict | None = None, adverse: dict | None = None
+) -> list[dict]:
     """Each stress scenario against capital: liability change + asset loss off both capitals;
     the minimum capital recomputed after the stress (``under_stress``: the capital shocks on
     each stressed basis) and the ratios on it, beside the ratios on the base minimum capital;
@@ -478,7 +487,7 @@ def stress_results(parameters: dict, totals: dict, position: dict, under_stress:
             )
         loss = (bel - base_bel) + asset_loss
         core_after, actual_after = position["core_capital"] - loss, position["actual_capital"] - loss
-        stressed = stressed_capital(parameters, under_stress or {}, name)
+        stressed = stressed_capital(parameters, under_stress or {}, name, adverse)
         mc_after = stressed["position"]["minimum_capital"] if stressed else mc
         ratio_core, ratio_comprehensive = core_after / mc_after, actual_after / mc_after
         rows.append(
@@ -496,6 +505,7 @@ def stress_results(parameters: dict, totals: dict, position: dict, under_stress:
                 "minimum_capital_change": mc_after - mc,
                 "life_insurance_risk_after": stressed["life_insurance_risk"] if stressed else None,
                 "interest_rate_risk_after": stressed["interest_rate_risk"] if stressed else None,
+                "life_sub_risks_after": stressed["sub_risks"] if stressed else None,
                 "ratio_core_after": ratio_core,
                 "ratio_comprehensive_after": ratio_comprehensive,
                 "ratio_core_after_on_base_mc": core_after / mc,
@@ -518,7 +528,9 @@ def stress_reduce(parameters: dict, results: list[dict]) -> dict:
     stress_totals = {"base": summary["totals"].get("base", {})}
     stress_totals.update({k[: -len(base_suffix)]: v for k, v in under_stress.items() if k.endswith(base_suffix)})
     summary["stress_totals"] = stress_totals
-    summary["stress"] = stress_results(parameters, stress_totals, summary["solvency"], under_stress)
+    summary["stress"] = stress_results(
+        parameters, stress_totals, summary["solvency"], under_stress, under.get("adverse_by_policy")
+    )
     summary["holdings"] = {
         name: _number(parameters, name)
         for name in ("equity_holdings", "fixed_income_holdings", "maturing_fixed_income")

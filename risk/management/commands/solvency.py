@@ -91,6 +91,19 @@ def bel(result) -> dict:
     return runs.bel_by_scenario(result)
 
 
+def by_policy(pv: dict) -> dict:
+    """Mortality, longevity and catastrophe apply only to the points whose liability they raise
+    (Delegated Regulation 2015/35 Art. 137(2), 138(2), 143(2)), as the solvency job does: those
+    scenarios' PVs become base + max(shocked − base, 0) point by point."""
+    import numpy as np
+
+    out = dict(pv)
+    for name in ("mortality", "longevity", "catastrophe"):
+        if name in out and "base" in out:
+            out[name] = out["base"] + np.maximum(out[name] - out["base"], 0.0)
+    return out
+
+
 def solvency2_figures(options):
     """(Solvency2LifeRisk, projection result, run reference holder, curve label, shock table)."""
     import datetime as dt
@@ -109,7 +122,7 @@ def solvency2_figures(options):
         table = load_shock_table("solvency2", options["date"] or dt.date.today())
         shocked = solvency2_life_scenarios(table, curve)
         result = project(points, basis, shocked.scenarios, engine=options["engine"], cashflows=False)
-        life = solvency2_life_risk(bel(result), table)
+        life = solvency2_life_risk(by_policy(bel(result)), table)
     except (assumptions.UnapprovedBasis, ModelPointError, runs.InputError, FileNotFoundError, ValueError) as exc:
         raise CommandError(str(exc)) from None
     return life, result, SimpleNamespace(assumption_set=chosen.run_reference()), label, table
