@@ -118,6 +118,8 @@ class Alert(models.Model):
     case = models.ForeignKey(
         "Case", on_delete=models.PROTECT, null=True, blank=True, related_name="alerts", verbose_name=_("case")
     )
+    # The current snooze (AlertSnooze keeps them all): out of the queue to the end of this local day.
+    snoozed_until = models.DateField(_("snoozed until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("AML alert")
@@ -136,6 +138,9 @@ class Alert(models.Model):
             models.Index(fields=["-created_at", "-id"], name="aml_alert_created_idx"),
             models.Index(fields=["status", "tier", "-created_at"], name="aml_alert_queue_idx"),
             models.Index(fields=["customer", "-created_at"], name="aml_alert_customer_idx"),
+            models.Index(
+                fields=["snoozed_until"], condition=Q(snoozed_until__isnull=False), name="aml_alert_snoozed_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,6 +149,45 @@ class Alert(models.Model):
     @property
     def rule_list(self) -> list[str]:
         return [r for r in self.rule_codes.split(";") if r]
+
+
+class AlertSnooze(models.Model):
+    """An analyst's snooze of an alert: out of the queue until the end of ``until`` (a local
+    day), with the reason; ended early by hand or when a later run finds the episode grown.
+    Rows are never deleted: the alert's snooze history."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="snoozes", verbose_name=_("alert"))
+    until = models.DateField(_("snoozed until"))
+    reason = models.TextField(_("reason"))
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("snoozed by")
+    )
+    snoozed_at = models.DateTimeField(_("snoozed at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    end_reason = models.TextField(_("why it ended early"), blank=True)
+
+    class Meta:
+        verbose_name = _("alert snooze")
+        verbose_name_plural = _("alert snoozes")
+        ordering = ["-snoozed_at", "-pk"]
+        default_permissions = ()
+        constraints = [
+            # One snooze in force per alert.
+            models.UniqueConstraint(
+                fields=["alert"], condition=Q(ended_at__isnull=True), name="aml_alertsnooze_one_open_per_alert"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id} snoozed until {self.until:%Y-%m-%d}"
 
 
 class AlertRule(models.Model):
@@ -288,6 +332,8 @@ class CaseEvent(models.Model):
         STR_SUBMITTED = "str_submitted", _("Report submitted for approval")
         STR_RETURNED = "str_returned", _("Report returned to the analyst")
         STR_APPROVED = "str_approved", _("Report approved and recorded")
+        ALERT_SNOOZED = "alert_snoozed", _("Alert snoozed")
+        ALERT_UNSNOOZED = "alert_unsnoozed", _("Alert snooze ended")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("case"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)

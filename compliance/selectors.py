@@ -29,8 +29,14 @@ PRC = ZoneInfo("Asia/Shanghai")
 STR_LAYOUT_VERSION = "1.0"
 
 
-def alerts_for(user, *, rule: str = "", tier: str = "", status: str = "", customer_ref: str = ""):
+SNOOZE_FILTERS = ("hide", "only", "all")  # the queue hides alerts snoozed to today or later
+
+
+def alerts_for(user, *, rule: str = "", tier: str = "", status: str = "", customer_ref: str = "", snoozed: str = "all"):
     rows = restrict(Alert.objects.all(), user).select_related("customer", "policy", "case")
+    if snoozed in ("hide", "only"):
+        in_force = Q(snoozed_until__gte=timezone.localdate())
+        rows = rows.exclude(in_force) if snoozed == "hide" else rows.filter(in_force)
     if rule:
         rows = rows.filter(pk__in=AlertRule.objects.filter(rule_id=rule).values("alert_id"))
     if tier:

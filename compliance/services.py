@@ -15,7 +15,10 @@ The rules (docs/aml.md, "Cases and reports"):
   not its drafter (also a database constraint); approval records it with a reference and
   stops C14;
 - large-value reports are generated from the PBoC thresholds, one per transaction (never
-  twice), each with its C13 clock started at the transaction's time.
+  twice), each with its C13 clock started at the transaction's time; filed one at a time or
+  several at once under one filing reference (each stops its clock and has its audit event);
+- an analyst snoozes an open alert until a day, with a reason (hold and freeze tiers: the
+  MLRO): it leaves the queue until that day ends, or until a later run finds its episode grown.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from django.utils.translation import gettext as _
 from compliance.models import (
     Alert,
     AlertRule,
+    AlertSnooze,
     Case,
     CaseEvent,
     Disposition,
@@ -41,7 +45,7 @@ from compliance.models import (
     SuspiciousTransactionReport,
 )
 from insurer import audit
-from insurer.access import require
+from insurer.access import require, restrict
 from insurer.access.grants import holders, holds_read_only_role
 from insurer.clocks.models import Clock
 from insurer.clocks.services import ClockTarget, clock_start, clock_start_for, clock_start_many_for, clock_stop_for
@@ -53,6 +57,10 @@ RUN = "compliance.run_monitoring"
 REPORT_LV = "compliance.report_largevaluereport"
 REVIEW_RULE, STR_RULE, LVTR_RULE = "AML-R", "C14", "C13"
 BATCH = 2_000  # rows per IN (...) lookup: SQLite's variable limit, and PostgreSQL's plans
+# House limits: a snooze is a short deferral with an expiry (regulation-aml.md: "snoozes ... with a
+# reason and an expiry"), not a disposition; a bulk filing is what one filing batch holds.
+SNOOZE_MAX_DAYS = 90
+LVTR_BULK_MAX = 500
 
 
 def _user(actor):
@@ -256,7 +264,8 @@ def alerts_persist(*, actor, alerts, run: MonitoringRun) -> dict:
     for part in _chunks([a["alert_id"] for a in records]):
         # Only what the comparison needs: reading 14,000 explanations back took most of a re-run.
         found = Alert.objects.filter(alert_id__in=part).select_related("case")
-        for alert in found.only("alert_id", "txn_refs", "score", "tier", "customer_id", "case__status"):
+        for alert in found.only("alert_id", "txn_refs", "score", "tier", "customer_id", "snoozed_until",
+                                "case__status"):  # fmt: skip
             existing[alert.alert_id] = alert
     new, changed, unchanged = [], [], 0
     for a in records:
@@ -324,9 +333,12 @@ def alerts_persist(*, actor, alerts, run: MonitoringRun) -> dict:
                 detail={"alert": r.alert_id, "run": run.pk},
             )
         )
-    moved = 0
+    moved, woken = 0, []
     for old, a, score, refs in changed:
         before = {"txn_refs": old.txn_refs, "score": str(old.score), "tier": old.tier}
+        if old.snoozed_until is not None:  # new activity in the episode: back to the queue
+            old.snoozed_until = None
+            woken.append(old.pk)
         old.txn_refs, old.score, old.tier, old.explanation = refs, score, a["tier"], a["explanation"]
         old.rule_codes, old.updated_at, old.last_run = ";".join(a["rule_ids"]), now, run
         detail = {"alert": old.alert_id, "run": run.pk, "before": before}
@@ -355,6 +367,10 @@ def alerts_persist(*, actor, alerts, run: MonitoringRun) -> dict:
                       detail=detail)
         )  # fmt: skip
     CaseEvent.objects.bulk_create(events, batch_size=1000)
+    for part in _chunks(woken):
+        AlertSnooze.objects.filter(alert_id__in=part, ended_at__isnull=True).update(
+            ended_at=now, end_reason="the episode grew in a later monitoring run"
+        )
     escalated = _refresh_cases(sorted({c.pk for c in open_cases.values()}), actor, now)
     counts = {
         "alerts_found": len(records),
@@ -364,6 +380,7 @@ def alerts_persist(*, actor, alerts, run: MonitoringRun) -> dict:
         "cases_opened": opened,
         "cases_escalated": escalated,
         "alerts_reraised": moved,
+        "snoozes_ended": len(woken),
     }
     for key in ("alerts_found", "alerts_new", "alerts_updated", "alerts_unchanged", "cases_opened"):
         setattr(run, key, counts[key])
@@ -722,3 +739,131 @@ def lvtr_mark_reported(*, actor, report: LargeValueReport, reference: str) -> La
                         obj_id=str(report.pk), object_repr=str(report), before={"status": "pending"},
                         after={"status": report.status, "reference": reference})  # fmt: skip
     return report
+
+
+@transaction.atomic
+def lvtr_mark_reported_many(*, actor, report_ids, reference: str) -> list[LargeValueReport]:
+    """Record several pending reports as filed in one filing batch: each is recorded as
+    ``<reference>-001``, ``-002``, … in the queue's order (due date), stops its C13 clock and has
+    its own audit event. All or nothing: an unknown, already filed or out-of-scope report, or a
+    reference already used, refuses the whole batch naming it."""
+    require(actor, REPORT_LV, _("Your role may not record large-value reports as filed."))
+    reference = (reference or "").strip()
+    if not reference:
+        raise ValidationError({"reference": _("Give the filing reference of the batch.")})
+    if len(reference) > 56:  # room for the "-001" suffix in the 60-character reference
+        raise ValidationError({"reference": _("A batch reference has at most 56 characters.")})
+    try:
+        ids = sorted({int(i) for i in report_ids})
+    except (TypeError, ValueError):
+        raise ValidationError({"ids": _("Report ids are whole numbers.")}) from None
+    if not ids:
+        raise ValidationError({"ids": _("Select at least one report.")})
+    if len(ids) > LVTR_BULK_MAX:
+        raise ValidationError({"ids": _("At most %(n)s reports per filing batch.") % {"n": LVTR_BULK_MAX}})
+    reports = list(
+        restrict(LargeValueReport.objects.all(), actor).select_for_update(of=("self",)).select_related("transaction")
+        .filter(pk__in=ids).order_by("due_at", "pk")
+    )  # fmt: skip
+    missing = sorted(set(ids) - {r.pk for r in reports})
+    if missing:
+        raise ValidationError({"ids": _("No such report: %(ids)s") % {"ids": ", ".join(map(str, missing[:10]))}})
+    filed = [
+        f"{r.transaction.txn_ref} ({r.reference})" for r in reports if r.status == LargeValueReport.Status.REPORTED
+    ]
+    if filed:
+        raise ValidationError({"ids": _("Already filed: %(reports)s") % {"reports": ", ".join(filed[:10])}})
+    refs = [f"{reference}-{n:03d}" for n in range(1, len(reports) + 1)]
+    taken = sorted(LargeValueReport.objects.filter(reference__in=refs).values_list("reference", flat=True))
+    if taken:
+        raise ValidationError({"reference": _("Reference %(ref)s is already used.") % {"ref": taken[0]}})
+    now = timezone.now()
+    for report, ref in zip(reports, refs, strict=True):
+        report.status, report.reference = LargeValueReport.Status.REPORTED, ref
+        report.reported_by, report.reported_at = _user(actor), now
+        report.save(update_fields=["status", "reference", "reported_by", "reported_at"])
+        _stop(report.clock_id, actor, f"filed as {ref}")
+    audit.record_changes([
+        {"actor": actor, "action": "aml_lvtr_report", "obj_type": "compliance.largevaluereport",
+         "obj_id": str(r.pk), "object_repr": str(r), "before": {"status": "pending"},
+         "after": {"status": r.status, "reference": r.reference}, "detail": {"batch": reference}}
+        for r in reports
+    ])  # fmt: skip
+    return reports
+
+
+# --- alert snoozes ---------------------------------------------------------------------------------
+
+
+def _snooze_record(actor, action: str, alert: Alert, before, reason: str, detail=None) -> None:
+    audit.record_change(actor=actor, action=action, obj_type="compliance.alert", obj_id=alert.alert_id,
+                        object_repr=f"{alert.alert_id} {alert.rule_codes}", reason=reason, detail=detail,
+                        before={"snoozed_until": before}, after={"snoozed_until": alert.snoozed_until})  # fmt: skip
+
+
+def _end_snooze(alert: Alert, actor, now, why: str) -> None:
+    AlertSnooze.objects.filter(alert=alert, ended_at__isnull=True).update(
+        ended_at=now, ended_by=_user(actor), end_reason=why
+    )
+
+
+@transaction.atomic
+def alert_snooze(*, actor, alert: Alert, until: dt.date, reason: str) -> Alert:
+    """Snooze an open alert until the end of ``until`` (a local day after today, at most
+    SNOOZE_MAX_DAYS ahead), with a reason: it leaves the queue (and the API list) until then.
+    A review-tier alert is the analyst's to snooze; a hold or freeze tier alert, the MLRO's.
+    Snoozing again replaces the snooze in force. Audited, and on the case's timeline."""
+    _require_work(actor, _("Your role may not snooze AML alerts."))
+    reason = (reason or "").strip()
+    today = timezone.localdate()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("A snooze needs its reason.")
+    if not isinstance(until, dt.date) or until <= today:
+        errors["until"] = _("Snooze until a day after today.")
+    elif until > today + dt.timedelta(days=SNOOZE_MAX_DAYS):
+        errors["until"] = _("A snooze lasts at most %(days)s days (until %(day)s).") % {
+            "days": SNOOZE_MAX_DAYS, "day": (today + dt.timedelta(days=SNOOZE_MAX_DAYS)).isoformat()}  # fmt: skip
+    if errors:
+        raise ValidationError(errors)
+    alert = Alert.objects.select_for_update(of=("self",)).get(pk=alert.pk)
+    if alert.status != Alert.Status.OPEN:
+        raise ValidationError(
+            _("Alert %(alert)s is closed; only an open alert is snoozed.") % {"alert": alert.alert_id}
+        )
+    if alert.tier != "review":
+        require(actor, DECIDE, _("Refused: a %(tier)s-tier alert is snoozed only by the MLRO.") % {"tier": alert.tier})
+    now, before = timezone.now(), alert.snoozed_until
+    _end_snooze(alert, actor, now, "replaced by a new snooze")
+    AlertSnooze.objects.create(alert=alert, until=until, reason=reason, snoozed_by=actor, snoozed_at=now)
+    alert.snoozed_until = until
+    alert.save(update_fields=["snoozed_until"])
+    if alert.case_id:
+        CaseEvent.objects.create(case_id=alert.case_id, kind=CaseEvent.Kind.ALERT_SNOOZED, actor=_user(actor), at=now,
+                                 text=f"{alert.alert_id} → {until.isoformat()}: {reason}",
+                                 detail={"alert": alert.alert_id, "until": until.isoformat()})  # fmt: skip
+    _snooze_record(actor, "aml_alert_snooze", alert, before, reason)
+    return alert
+
+
+@transaction.atomic
+def alert_unsnooze(*, actor, alert: Alert, reason: str) -> Alert:
+    """End a snooze early (new information): the alert is back in the queue. Audited."""
+    _require_work(actor, _("Your role may not snooze AML alerts."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the snooze ends early.")})
+    alert = Alert.objects.select_for_update(of=("self",)).get(pk=alert.pk)
+    if alert.snoozed_until is None or alert.snoozed_until < timezone.localdate():
+        raise ValidationError(_("Alert %(alert)s is not snoozed.") % {"alert": alert.alert_id})
+    now, before = timezone.now(), alert.snoozed_until
+    _end_snooze(alert, actor, now, reason)
+    alert.snoozed_until = None
+    alert.save(update_fields=["snoozed_until"])
+    if alert.case_id:
+        CaseEvent.objects.create(
+            case_id=alert.case_id, kind=CaseEvent.Kind.ALERT_UNSNOOZED, actor=_user(actor), at=now,
+            text=f"{alert.alert_id}: {reason}", detail={"alert": alert.alert_id},
+        )  # fmt: skip
+    _snooze_record(actor, "aml_alert_unsnooze", alert, before, reason)
+    return alert

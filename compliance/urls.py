@@ -7,6 +7,8 @@ app_name = "compliance"
 urlpatterns = [
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/export.csv", views.alert_export, name="alerts_export"),
+    path("alerts/<str:alert_id>/snooze/", views.alert_snooze, name="alert_snooze"),
+    path("alerts/<str:alert_id>/unsnooze/", views.alert_unsnooze, name="alert_unsnooze"),
     path("cases/", views.case_list, name="cases"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/assign/", views.case_assign, name="case_assign"),
@@ -24,5 +26,6 @@ urlpatterns = [
     path("large-value/", views.lvtr_list, name="lvtrs"),
     path("large-value/generate/", views.lvtr_generate, name="lvtr_generate"),
     path("large-value/<int:pk>/reported/", views.lvtr_report, name="lvtr_report"),
+    path("large-value/reported/", views.lvtr_report_many, name="lvtr_report_many"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

@@ -54,11 +54,13 @@ def _alert_filters(request) -> dict:
     rule = request.GET.get("rule", "")
     tier = request.GET.get("tier", "")
     status = request.GET.get("status", "")
+    snoozed = request.GET.get("snoozed", "")
     return {
         "rule": rule if rule in RULES else "",
         "tier": tier if tier in Tier.values else "",
         "status": status if status in Alert.Status.values else "",
         "customer_ref": request.GET.get("customer", "").strip()[:40],
+        "snoozed": snoozed if snoozed in selectors.SNOOZE_FILTERS else "hide",
     }
 
 
@@ -80,8 +82,47 @@ def alert_list(request):
         "can_export": request.user.has_perm("compliance.export_alert"),
         "can_run": request.user.has_perm("compliance.run_monitoring") and request.user.has_perm("jobs.request_job"),
         "job_kind": MONITORING_KIND,
+        "can_snooze": _writer(request.user, services.WORK),
+        "today": timezone.localdate(),
+        "snooze_default": timezone.localdate() + dt.timedelta(days=30),
+        "snooze_max": timezone.localdate() + dt.timedelta(days=services.SNOOZE_MAX_DAYS),
     }
     return render(request, "compliance/alerts.html", context)
+
+
+def _alert(request, alert_id: str) -> Alert:
+    return get_for_user(selectors.alerts_for(request.user), request.user, alert_id=alert_id)
+
+
+def _back_to_queue(request):
+    """Back to the queue page the form was posted from (its filters and page), else the queue."""
+    target = request.POST.get("next", "")
+    return redirect(target) if target.startswith("/compliance/alerts/") else redirect("compliance:alerts")
+
+
+@login_required
+@require_POST
+def alert_snooze(request, alert_id: str):
+    alert = _alert(request, alert_id)
+    try:
+        until = _date(request.POST.get("until", ""), "until")
+        services.alert_snooze(actor=request.user, alert=alert, until=until, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Alert %(alert)s snoozed until %(day)s.") % {"alert": alert_id, "day": until})
+    except ValidationError as exc:
+        messages.error(request, _messages(exc))
+    return _back_to_queue(request)
+
+
+@login_required
+@require_POST
+def alert_unsnooze(request, alert_id: str):
+    alert = _alert(request, alert_id)
+    try:
+        services.alert_unsnooze(actor=request.user, alert=alert, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Alert %(alert)s is back in the queue.") % {"alert": alert_id})
+    except ValidationError as exc:
+        messages.error(request, _messages(exc))
+    return _back_to_queue(request)
 
 
 @login_required
@@ -409,6 +450,25 @@ def lvtr_report(request, pk: int):
 
     def action():
         services.lvtr_mark_reported(actor=request.user, report=report, reference=reference)
+
+    return _command(request, "compliance:lvtrs", [], action)
+
+
+@login_required
+@require_POST
+def lvtr_report_many(request):
+    """The queue's bulk "filed" action: the ticked reports, one filing reference."""
+    require(request.user, services.REPORT_LV, _("Your role may not record large-value reports as filed."))
+
+    def action():
+        reports = services.lvtr_mark_reported_many(
+            actor=request.user, report_ids=request.POST.getlist("ids"), reference=request.POST.get("reference", "")
+        )
+        messages.success(
+            request,
+            _("%(n)s reports recorded as filed (%(first)s … %(last)s).")
+            % {"n": len(reports), "first": reports[0].reference, "last": reports[-1].reference},
+        )
 
     return _command(request, "compliance:lvtrs", [], action)
 

@@ -45,7 +45,8 @@ class AlertSerializer(serializers.ModelSerializer):
     class Meta:
         model = Alert
         fields = ["alert_id", "rules_version", "rule_ids", "customer_ref", "policy_ref", "txn_refs", "score", "tier",
-                  "created_at", "raised_at", "status", "disposition", "case", "explanation"]  # fmt: skip
+                  "created_at", "raised_at", "status", "disposition", "case", "snoozed_until",
+                  "explanation"]  # fmt: skip
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -137,6 +138,20 @@ class ReferenceSerializer(serializers.Serializer):
     reference = serializers.CharField(allow_blank=True)
 
 
+class BatchFilingSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    reference = serializers.CharField(allow_blank=True)
+
+
+class SnoozeSerializer(serializers.Serializer):
+    until = serializers.DateField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class UnsnoozeSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
 REFUSALS = {
     403: OpenApiResponse(description="Refused: permission, maker-checker, second reviewer, MLRO only, oversight."),
     400: OpenApiResponse(description="Invalid input, or not in a state to do this."),
@@ -144,8 +159,8 @@ REFUSALS = {
 }
 
 
-def _command(summary, request_serializer, response):
-    return extend_schema(summary=summary, request=request_serializer, responses={200: response, **REFUSALS})
+def _command(summary, request_serializer, response, **extra):
+    return extend_schema(summary=summary, request=request_serializer, responses={200: response, **REFUSALS}, **extra)
 
 
 class NewestFirst(ApiCursorPagination):
@@ -161,6 +176,9 @@ ALERT_FILTERS = [
     OpenApiParameter("tier", str, enum=["review", "hold", "freeze"]),
     OpenApiParameter("status", str, enum=Alert.Status.values),
     OpenApiParameter("customer", str, description="customer_ref"),
+    OpenApiParameter(
+        "snoozed", str, enum=["hide", "only", "all"], description="hide (default: the queue), only the snoozed, or all"
+    ),
 ]
 
 
@@ -170,6 +188,7 @@ def _alert_filters(params) -> dict:
         "tier": params.get("tier", "") if params.get("tier", "") in ("review", "hold", "freeze") else "",
         "status": params.get("status", "") if params.get("status", "") in Alert.Status.values else "",
         "customer_ref": params.get("customer", "")[:40],
+        "snoozed": params.get("snoozed", "") if params.get("snoozed", "") in selectors.SNOOZE_FILTERS else "hide",
     }
 
 
@@ -205,6 +224,25 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         response = HttpResponse(body, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="aml-alerts.csv"'
         return response
+
+    @_command("Snooze the alert until the end of a day, with the reason (out of the queue until then)",
+              SnoozeSerializer, AlertSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def snooze(self, request, *args, **kwargs):
+        alert = self.get_object()
+        data = SnoozeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.alert_snooze(actor=request.user, alert=alert, **data.validated_data)
+        return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
+
+    @_command("End the alert's snooze early, with the reason", UnsnoozeSerializer, AlertSerializer)
+    @action(detail=True, methods=["post"])
+    def unsnooze(self, request, *args, **kwargs):
+        alert = self.get_object()
+        data = UnsnoozeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.alert_unsnooze(actor=request.user, alert=alert, reason=data.validated_data["reason"])
+        return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
 
 
 @extend_schema_view(
@@ -375,3 +413,16 @@ class LargeValueViewSet(viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         services.lvtr_mark_reported(actor=request.user, report=report, reference=data.validated_data["reference"])
         return Response(LargeValueSerializer(self.get_queryset().get(pk=report.pk)).data)
+
+    @_command("Record several reports as filed in one batch: each as `reference`-001, -002, … in due order",
+              BatchFilingSerializer, LargeValueSerializer(many=True),
+              operation_id="api_v1_aml_large_value_reported_many_create")  # fmt: skip
+    @action(detail=False, methods=["post"], url_path="reported", url_name="reported-many")
+    def reported_many(self, request, *args, **kwargs):
+        require(request.user, services.REPORT_LV, _("Your role may not record large-value reports as filed."))
+        data = BatchFilingSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reports = services.lvtr_mark_reported_many(actor=request.user, report_ids=data.validated_data["ids"],
+                                                   reference=data.validated_data["reference"])  # fmt: skip
+        rows = self.get_queryset().filter(pk__in=[r.pk for r in reports]).order_by("due_at", "pk")
+        return Response(LargeValueSerializer(rows, many=True).data)

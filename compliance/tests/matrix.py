@@ -29,6 +29,11 @@ def world(builders) -> dict:
         txn_refs=[txn.txn_ref], score=Decimal("60"), tier="hold", created_at=now, raised_at=now, updated_at=now,
         case=open_case, explanation={"catalogue": "rules-v1", "rules": [], "confirmed_sanctions": False},
     )  # fmt: skip
+    Alert.objects.create(
+        alert_id="AML-matrix0000002", rules_version="rules-v1", rule_codes="L06", customer=holder, policy=policy,
+        txn_refs=[txn.txn_ref], score=Decimal("30"), tier="review", created_at=now, raised_at=now, updated_at=now,
+        case=open_case, explanation={"catalogue": "rules-v1", "rules": [], "confirmed_sanctions": False},
+    )  # fmt: skip
     other = builders.person()
     closed = Case.objects.create(customer=other, opened_at=now, status="closed", disposition="suspicious",
                                  closed_at=now)  # fmt: skip
@@ -41,7 +46,8 @@ def world(builders) -> dict:
         amount=Decimal("60000"), day_total=Decimal("60000"), report_day=dt.date(2024, 1, 15), generated_at=now,
         due_at=now,
     )  # fmt: skip
-    return {"aml_case": open_case, "aml_alert_id": "AML-matrix0000001", "aml_str": report, "aml_lvtr": lvtr}
+    return {"aml_case": open_case, "aml_alert_id": "AML-matrix0000001", "aml_review_alert_id": "AML-matrix0000002",
+            "aml_str": report, "aml_lvtr": lvtr}  # fmt: skip
 
 
 V_ALERT, V_CASE = "compliance.view_alert", "compliance.view_case"
@@ -63,6 +69,14 @@ def _lv(w):
     return w["aml_lvtr"].pk
 
 
+def _in_days(n: int) -> str:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return (timezone.localdate() + dt.timedelta(days=n)).isoformat()
+
+
 def _post(name, url, perm, obj=None, data=None, api=False):
     return Endpoint(name, url, perm, kind=WRITE, method="post", object_permission=obj, api=api,
                     data=data or (lambda w: {}))  # fmt: skip
@@ -72,6 +86,20 @@ ENDPOINTS = [
     # Screens
     Endpoint("compliance:alerts", lambda w: "/compliance/alerts/", V_ALERT),
     Endpoint("compliance:alerts_export", lambda w: "/compliance/alerts/export.csv", EXPORT_ALERT),
+    _post(
+        "compliance:alert_snooze",
+        lambda w: f"/compliance/alerts/{w['aml_review_alert_id']}/snooze/",
+        WORK,
+        V_ALERT,
+        lambda w: {"until": _in_days(30), "reason": "matrix"},
+    ),
+    _post(
+        "compliance:alert_unsnooze",
+        lambda w: f"/compliance/alerts/{w['aml_review_alert_id']}/unsnooze/",
+        WORK,
+        V_ALERT,
+        lambda w: {"reason": "matrix"},
+    ),
     Endpoint("compliance:cases", lambda w: "/compliance/cases/", V_CASE),
     Endpoint("compliance:case", lambda w: f"/compliance/cases/{_case(w)}/", V_CASE, object_permission=V_CASE),
     _post("compliance:case_assign", lambda w: f"/compliance/cases/{_case(w)}/assign/", WORK, V_CASE),
@@ -135,6 +163,12 @@ ENDPOINTS = [
         V_LV,
         lambda w: {"reference": "PBOC-MATRIX-1"},
     ),
+    _post(
+        "compliance:lvtr_report_many",
+        lambda w: "/compliance/large-value/reported/",
+        REPORT_LV,
+        data=lambda w: {"ids": [_lv(w)], "reference": "PBOC-MATRIX-BATCH-1"},
+    ),
     Endpoint("compliance:dashboard", lambda w: "/compliance/dashboard/", V_ALERT),
     # API
     Endpoint("aml-alert-list", lambda w: "/api/v1/aml/alerts/", V_ALERT, api=True),
@@ -146,6 +180,22 @@ ENDPOINTS = [
         object_permission=V_ALERT,
     ),
     Endpoint("aml-alert-export", lambda w: "/api/v1/aml/alerts/export/", EXPORT_ALERT, api=True),
+    _post(
+        "aml-alert-snooze",
+        lambda w: f"/api/v1/aml/alerts/{w['aml_review_alert_id']}/snooze/",
+        WORK,
+        V_ALERT,
+        lambda w: {"until": _in_days(30), "reason": "matrix"},
+        api=True,
+    ),
+    _post(
+        "aml-alert-unsnooze",
+        lambda w: f"/api/v1/aml/alerts/{w['aml_review_alert_id']}/unsnooze/",
+        WORK,
+        V_ALERT,
+        lambda w: {"reason": "matrix"},
+        api=True,
+    ),
     Endpoint("aml-case-list", lambda w: "/api/v1/aml/cases/", V_CASE, api=True),
     Endpoint("aml-case-detail", lambda w: f"/api/v1/aml/cases/{_case(w)}/", V_CASE, api=True, object_permission=V_CASE),
     _post("aml-case-assign", lambda w: f"/api/v1/aml/cases/{_case(w)}/assign/", WORK, V_CASE, api=True),
@@ -219,6 +269,13 @@ ENDPOINTS = [
         REPORT_LV,
         V_LV,
         lambda w: {"reference": "PBOC-MATRIX-2"},
+        api=True,
+    ),
+    _post(
+        "aml-large-value-reported-many",
+        lambda w: "/api/v1/aml/large-value/reported/",
+        REPORT_LV,
+        data=lambda w: {"ids": [_lv(w)], "reference": "PBOC-MATRIX-BATCH-2"},
         api=True,
     ),
 ]
