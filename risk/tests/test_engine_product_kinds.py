@@ -238,3 +238,18 @@ def test_bad_benefit_columns_are_refused_naming_point_and_field():
         model_points_from_frame(frame)
     problems = {(p, f) for p, f, _r in refused.value.problems}
     assert problems == {(1, "premium_term"), (4, "annuity_frequency"), (3, "annuity_start"), (2, "maturity_benefit")}
+
+
+def test_stochastic_matrix_product_equals_the_path_by_path_kernel_on_every_kind():
+    """stochastic.py's "linear" method multiplies unit flows by path discount factors; with
+    premium ends, maturities and annuities it must still equal the kernel on every path."""
+    from risk.engine.esg import HullWhite
+    from risk.engine.stochastic import stochastic_valuation
+
+    book = model_points_from_frame(mixed_book())
+    kernel = stochastic_valuation(book, CROSS, HullWhite(0.1, 0.01), 20, seed=3, method="kernel")
+    linear = stochastic_valuation(book, CROSS, HullWhite(0.1, 0.01), 20, seed=3, method="linear")
+    for name in kernel.scenario_pv:
+        np.testing.assert_allclose(linear.scenario_pv[name], kernel.scenario_pv[name], rtol=1e-11, err_msg=name)
+    np.testing.assert_allclose(linear.point_mean_bel, kernel.point_mean_bel, rtol=1e-10, atol=1e-6)
+    assert np.all(kernel.scenario_pv["pv_annuities"] > 0) and np.all(kernel.scenario_pv["pv_maturities"] > 0)
