@@ -28,17 +28,17 @@ def test_two_workers_value_the_book_and_agree_with_the_in_process_run(celery_wor
 
     wait_for(finished, 180, f"valuation job {job.pk} to finish")
     assert job.status == "succeeded", job.error
-    assert job.chunks_total == 5 == job.chunks_done  # 9 in-force policies, 2 per chunk
+    assert job.chunks_total == 5 == job.chunks_done  # 10 in-force policies, 2 per chunk
     assert set(job.chunks.values_list("worker", flat=True)) <= {a.hostname, b.hostname}
     inline = services.job_run_inline("book_valuation", {**parameters, "chunk_size": 1000})
     summary = Job.objects.get(pk=job.pk).result_summary
-    assert summary["valued"] == inline["valued"] == 7
+    assert summary["valued"] == inline["valued"] == 9
     for scenario, values in inline["totals"].items():
         for key, value in values.items():
             assert summary["totals"][scenario][key] == pytest.approx(value, rel=1e-12, abs=1e-6), (scenario, key)
     assert summary["capital"]["life_insurance_risk"] == pytest.approx(inline["capital"]["life_insurance_risk"],
                                                                       rel=1e-12)  # fmt: skip
-    print(f"\nvaluation of 9 policies x 16 scenarios in 5 chunks on two workers: {time.monotonic() - started:.1f} s")
+    print(f"\nvaluation of 10 policies x 16 scenarios in 5 chunks on two workers: {time.monotonic() - started:.1f} s")
 
 
 def test_two_workers_share_a_stochastic_valuation_and_draw_the_same_paths(celery_workers, wait_for, actuary):
@@ -59,6 +59,6 @@ def test_two_workers_share_a_stochastic_valuation_and_draw_the_same_paths(celery
     assert set(job.chunks.values_list("worker", flat=True)) <= {a.hostname, b.hostname}
     inline = services.job_run_inline("stochastic_valuation", {**parameters, "chunk_size": 1000})
     summary = Job.objects.get(pk=job.pk).result_summary
-    assert summary["valued"] == inline["valued"] == 7
+    assert summary["valued"] == inline["valued"] == 9
     assert summary["bel_by_path"] == pytest.approx(inline["bel_by_path"], rel=1e-12)
     assert summary["martingale"]["passed"] is True
