@@ -78,16 +78,18 @@ def to_pdf(report: Report, language: str = "en") -> bytes:
                     Paragraph(text(format_value(value, fmt)), body) if fmt == TEXT else format_value(value, fmt)
                 )
             data.append(cells)
+        wide = len(section.headers) > 8  # the stress table: base and stressed minimum capital side by side
         if len(section.headers) <= 2:
             widths = [130 * mm, 70 * mm]
         else:
-            widths = [70 * mm] + [197 * mm / (len(section.headers) - 1)] * (len(section.headers) - 1)
+            label = 40 * mm if wide else 70 * mm
+            widths = [label] + [(267 * mm - label) / (len(section.headers) - 1)] * (len(section.headers) - 1)
         table = Table(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
         table.setStyle(
             TableStyle(
                 [
                     ("FONTNAME", (0, 0), (-1, -1), regular),
-                    ("FONTSIZE", (0, 0), (-1, -1), 8),
+                    ("FONTSIZE", (0, 0), (-1, -1), 7 if wide else 8),
                     ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#DCE6F1")),
                     ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
                     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
