@@ -18,7 +18,8 @@ class AssumptionSetForm(BootstrapForm):
         widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "font-monospace small"}),
         help_text=_("The basis fields: mortality, mortality_scaling, tables, lapse_by_policy_year, "
                     "acquisition_expense, maintenance_expense, inflation_rate, commission_by_policy_year, "
-                    "premium_loading, premium_rounding, pricing_spot_curve, description, sources (docs/actuarial.md)."),
+                    "premium_loading, premium_rounding, pricing_spot_curve, description, sources; optional "
+                    "annuity_mortality and critical_illness_incidence (docs/actuarial.md)."),
     )  # fmt: skip
     note = forms.CharField(label=_("What changes and why"), widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -18,6 +18,10 @@ import numpy as np
 from risk.engine.curves import checked_spot_curve
 from risk.engine.tables import MortalityTable, load_table
 
+# What a point's claims decrement is: death (the basis's mortality), an annuitant's death (its
+# annuity tables) or critical illness (diagnosis or death: q times critical_illness_incidence).
+DECREMENTS = ("death", "annuitant", "critical_illness")
+
 
 def _frozen(values, name: str) -> np.ndarray:
     arr = np.asarray(values, dtype=float).ravel()
@@ -43,6 +47,10 @@ class Basis:
     premium_rounding: int = 2  # decimals, as lifelib rounds premium_pp
     sources: dict[str, str] = field(default_factory=dict)
     tables: dict[str, MortalityTable] = field(default_factory=dict)  # the basis's own tables, by name
+    # Optional (decision 0015): the tables annuitants are valued on, sex -> table; and critical
+    # illness claims (diagnosis or death) as a multiple of the death table's q.
+    annuity_mortality: dict[str, str] = field(default_factory=dict)
+    critical_illness_incidence: float | None = None
 
     def __post_init__(self) -> None:
         if not self.mortality:
@@ -63,15 +71,32 @@ class Basis:
         for name, table in self.tables.items():
             if table.name != name:
                 raise ValueError(f"basis {self.name}: table {name!r} is named {table.name!r} inside")
-        for table in self.mortality.values():
+        incidence = self.critical_illness_incidence
+        if incidence is not None and (not np.isfinite(incidence) or incidence <= 0):
+            raise ValueError(f"basis {self.name}: critical_illness_incidence must be a positive number")
+        for table in [*self.mortality.values(), *self.annuity_mortality.values()]:
             if table not in self.tables:
                 load_table(table)  # refuse a basis naming a table the loader does not know, now, not mid-run
 
-    def table_for_sex(self, sex: str) -> MortalityTable:
+    def table_for_sex(self, sex: str, decrement: str = "death") -> MortalityTable:
+        """The table a point of this sex is valued on: the death table, or for ``annuitant``
+        the annuity table (critical illness uses the death table, scaled by the projection)."""
+        if decrement not in DECREMENTS:
+            raise ValueError(f"unknown decrement {decrement!r}; use one of {', '.join(DECREMENTS)}")
         if sex not in self.mortality:
             raise ValueError(f"basis {self.name} has no mortality table for sex {sex!r}")
-        name = self.mortality[sex]
+        name = self.annuity_mortality.get(sex) if decrement == "annuitant" else self.mortality[sex]
+        if name is None:
+            raise ValueError(f"basis {self.name} has no annuity_mortality table for sex {sex!r}")
         return self.tables[name] if name in self.tables else load_table(name)
+
+    def missing_for(self, sex: str, decrement: str) -> str | None:
+        """The basis field a point of this sex and decrement needs and the basis lacks, if any."""
+        if decrement == "annuitant" and sex not in self.annuity_mortality:
+            return "annuity_mortality"
+        if decrement == "critical_illness" and self.critical_illness_incidence is None:
+            return "critical_illness_incidence"
+        return None
 
     def lapse_rate(self, policy_year) -> np.ndarray:
         """Annual lapse rate in completed policy year(s) ``policy_year`` (last rate held)."""
@@ -83,5 +108,7 @@ class Basis:
         return self.commission_by_policy_year[years]
 
     def table_names(self) -> list[str]:
-        """Distinct tables, in a fixed order: the projection numbers them by this list."""
-        return sorted(set(self.mortality.values()))
+        """Distinct tables (death, then annuitant tables), in a fixed order: the projection
+        numbers them by this list."""
+        death = sorted(set(self.mortality.values()))
+        return death + sorted(set(self.annuity_mortality.values()) - set(death))

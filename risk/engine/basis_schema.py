@@ -26,7 +26,14 @@ Parameters (every number a JSON number; a vector's last value holds beyond its e
 ``pricing_spot_curve``     annual spot rate by year 0, 1, 2, ...: premiums are priced on it and,
                            without a government curve, the run discounts on it (> -1)
 ``sources``                what each figure rests on: name -> text
+``annuity_mortality``      optional: sex -> table annuitants are valued on (e.g. CL5 / CL6); annuity
+                           points of a sex without one are refused, naming this field
+``critical_illness_incidence``  optional: critical illness claims (diagnosis or death) as a multiple
+                           of the death table's q (> 0); critical illness is not valued without it
 =========================  ==========================================================================
+
+The two optional fields of decision 0015 have no default: a basis without them keeps the JSON,
+and so the content hash, it had before they existed.
 
 Shock tables are not part of a basis: they are regulation, versioned by effective date
 (``data/shocks/``), and the table in force on the valuation date applies (decision 0013).
@@ -62,7 +69,8 @@ VECTORS = {  # name -> (lowest, highest, label of an index)
 }
 REQUIRED = ("mortality", "lapse_by_policy_year", "acquisition_expense", "maintenance_expense", "inflation_rate",
             "commission_by_policy_year", "premium_loading", "pricing_spot_curve")  # fmt: skip
-OPTIONAL = ("description", "mortality_scaling", "tables", "premium_rounding", "sources")
+OPTIONAL = ("description", "mortality_scaling", "tables", "premium_rounding", "sources", "annuity_mortality",
+            "critical_illness_incidence")  # fmt: skip
 FIELDS = (*REQUIRED, *OPTIONAL)
 DEFAULTS = {"description": "", "mortality_scaling": 1.0, "tables": {}, "premium_rounding": 2, "sources": {}}
 MAX_VECTOR = 200  # policy years or curve years: more is a mistake, not a basis
@@ -181,18 +189,25 @@ def problems_in(parameters: Any) -> list[Problem]:
         tables = {}
     for name, spec in tables.items():
         _check_table(name, spec, problems)
-    mortality = parameters.get("mortality")
-    if "mortality" in parameters:
-        if not isinstance(mortality, dict) or not mortality:
-            problems.append(Problem("mortality", "must map a sex (M, F) to a table name"))
-        else:
-            for sex, table in mortality.items():
-                if sex not in SEXES:
-                    problems.append(Problem(f"mortality.{sex}", f"is not a sex code ({', '.join(SEXES)})"))
-                elif not isinstance(table, str) or not (table in tables or _known_table(table)):
-                    known = ", ".join([*table_names(), *sorted(tables)])
-                    problems.append(Problem(f"mortality.{sex}", f"unknown mortality table {table!r}; known: {known}"))
+    for name in ("mortality", "annuity_mortality"):
+        if name in parameters:
+            _check_sex_tables(name, parameters[name], tables, problems)
+    incidence = parameters.get("critical_illness_incidence", 1.0)
+    if not _number(incidence) or not incidence > 0:
+        problems.append(Problem("critical_illness_incidence", f"{incidence!r} must be a number above 0"))
     return problems
+
+
+def _check_sex_tables(name: str, mapping: Any, tables: dict, problems: list[Problem]) -> None:
+    if not isinstance(mapping, dict) or not mapping:
+        problems.append(Problem(name, "must map a sex (M, F) to a table name"))
+        return
+    for sex, table in mapping.items():
+        if sex not in SEXES:
+            problems.append(Problem(f"{name}.{sex}", f"is not a sex code ({', '.join(SEXES)})"))
+        elif not isinstance(table, str) or not (table in tables or _known_table(table)):
+            known = ", ".join([*table_names(), *sorted(tables)])
+            problems.append(Problem(f"{name}.{sex}", f"unknown mortality table {table!r}; known: {known}"))
 
 
 def _known_table(name: str) -> bool:
@@ -220,13 +235,18 @@ def normalised(parameters: dict) -> dict:
         for name, spec in sorted(out["tables"].items())
     }  # fmt: skip
     out["mortality"] = dict(sorted(out["mortality"].items()))
+    if "annuity_mortality" in out:
+        out["annuity_mortality"] = dict(sorted(out["annuity_mortality"].items()))
+    if "critical_illness_incidence" in out:
+        out["critical_illness_incidence"] = float(out["critical_illness_incidence"])
     out["sources"] = dict(sorted(out["sources"].items()))
     return out
 
 
 DISPLAY_ORDER = ("description", "mortality", "mortality_scaling", "tables", "lapse_by_policy_year",
                  "acquisition_expense", "maintenance_expense", "inflation_rate", "commission_by_policy_year",
-                 "premium_loading", "premium_rounding", "pricing_spot_curve", "sources")  # fmt: skip
+                 "premium_loading", "premium_rounding", "pricing_spot_curve", "annuity_mortality",
+                 "critical_illness_incidence", "sources")  # fmt: skip
 
 
 def ordered(parameters: dict) -> dict:
@@ -267,6 +287,8 @@ def basis_from_parameters(name: str, parameters: dict) -> Basis:
         pricing_spot_curve=np.array(p["pricing_spot_curve"]),
         sources=dict(p["sources"]),
         tables=tables,
+        annuity_mortality=dict(p.get("annuity_mortality", {})),
+        critical_illness_incidence=p.get("critical_illness_incidence"),
     )
 
 
@@ -373,8 +395,12 @@ def diff_parameters(old: dict, new: dict) -> list[Change]:
             for table in sorted(set(a) | set(b)):
                 if a.get(table) != b.get(table):
                     changes += _table_changes(table, a.get(table), b.get(table))
-        elif name in ("mortality", "sources") and isinstance(a, dict) and isinstance(b, dict):
-            changes += _mapping_changes(name, a, b)
+        elif (
+            name in ("mortality", "annuity_mortality", "sources")
+            and isinstance(a or {}, dict)
+            and isinstance(b or {}, dict)
+        ):  # an optional mapping added or removed shows key by key
+            changes += _mapping_changes(name, a or {}, b or {})
         else:
             changes.append(Change(name, a, b))
     return changes

@@ -18,7 +18,13 @@ so an old file means what it meant):
   default 12): a life annuity paid in advance to the policies in force, from policy month
   12 * annuity_start to the end of the term.
 
-``sum_assured`` stays the death benefit (0 for an annuity without one).
+- ``decrement`` (default ``death``): the rates claims and survival follow - ``death`` (the
+  basis's mortality), ``annuitant`` (the basis's ``annuity_mortality``) or ``critical_illness``
+  (diagnosis or death: the death table's q times the basis's ``critical_illness_incidence``);
+  a basis without the field a point needs refuses the point, naming the field.
+
+``sum_assured`` stays the death benefit (0 for an annuity without one; for critical illness,
+the benefit paid on diagnosis or death).
 
 Validation collects every problem - point, field, reason - and refuses the whole input with
 all of them, as the interchange rules ask for imports: a projection on a partly wrong book
@@ -33,10 +39,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from risk.engine.assumptions import Basis
+from risk.engine.assumptions import DECREMENTS, Basis
 
 REQUIRED = ("point_id", "age_at_entry", "sex", "policy_term", "policy_count", "sum_assured")
-BENEFIT_COLUMNS = ("premium_term", "maturity_benefit", "annuity_pp", "annuity_start", "annuity_frequency")
+BENEFIT_COLUMNS = ("premium_term", "maturity_benefit", "annuity_pp", "annuity_start", "annuity_frequency", "decrement")
 ANNUITY_FREQUENCIES = (1, 12)
 MAX_AGE = 120  # oldest plausible age at entry; the basis's tables narrow it further
 MAX_PROBLEMS_SHOWN = 20
@@ -69,6 +75,7 @@ class ModelPoints:
     annuity_pp: np.ndarray | None = None  # float64, a year per policy
     annuity_start: np.ndarray | None = None  # int64, years after issue
     annuity_frequency: np.ndarray | None = None  # int64, payments a year
+    decrement: np.ndarray | None = None  # str, one of assumptions.DECREMENTS
 
     def __post_init__(self):
         # Defaults filled here so that code building points for term business (lifelib's
@@ -80,6 +87,7 @@ class ModelPoints:
             "annuity_pp": np.zeros(n),
             "annuity_start": np.zeros(n, dtype=np.int64),
             "annuity_frequency": np.full(n, 12, dtype=np.int64),
+            "decrement": np.full(n, "death"),
         }
         for name, default in defaults.items():
             if getattr(self, name) is None:
@@ -88,7 +96,8 @@ class ModelPoints:
     @property
     def is_level_term(self) -> np.ndarray:
         """Premiums for the whole term, death benefit only: the business lifelib's model covers."""
-        return (self.premium_term == self.policy_term) & (self.maturity_benefit == 0) & (self.annuity_pp == 0)
+        same_shape = (self.premium_term == self.policy_term) & (self.maturity_benefit == 0) & (self.annuity_pp == 0)
+        return same_shape & (self.decrement == "death")
 
     def __len__(self) -> int:
         return self.point_id.size
@@ -147,6 +156,8 @@ def _field_rules(points: ModelPoints, problems: list) -> None:
         problems.append((ids[i], "annuity_start", f"= {start[i]} must be 0 to the term {term[i]} less one year"))
     for i in np.flatnonzero(~np.isin(freq, ANNUITY_FREQUENCIES)):
         problems.append((ids[i], "annuity_frequency", f"= {freq[i]} must be 12 (monthly) or 1 (yearly)"))
+    for i in np.flatnonzero(~np.isin(points.decrement, DECREMENTS)):
+        problems.append((ids[i], "decrement", f"= {points.decrement[i]!r} is not one of {', '.join(DECREMENTS)}"))
 
 
 def _optional_column(frame: pd.DataFrame, column: str, ids, problems: list, default: np.ndarray) -> np.ndarray:
@@ -157,6 +168,8 @@ def _optional_column(frame: pd.DataFrame, column: str, ids, problems: list, defa
     blank = raw.isna().to_numpy() | (raw.astype(str).str.strip() == "").to_numpy()
     if blank.all():
         return default
+    if default.dtype.kind == "U":
+        return np.where(blank, default, raw.astype(str).str.strip().to_numpy(dtype=str))
     if default.dtype.kind == "i":
         filled = raw.where(~blank, pd.Series(default, index=raw.index).astype(str))
         return _whole_numbers(frame.assign(**{column: filled}), column, ids, problems)
@@ -211,6 +224,7 @@ def _benefit_columns(frame: pd.DataFrame, ids, problems: list) -> dict[str, np.n
         "annuity_pp": np.zeros(n),
         "annuity_start": np.zeros(n, dtype=np.int64),
         "annuity_frequency": np.full(n, 12, dtype=np.int64),
+        "decrement": np.full(n, "death"),
     }
     return {name: _optional_column(frame, name, ids, problems, default) for name, default in defaults.items()}
 
@@ -222,21 +236,33 @@ def read_model_points_csv(path: Path | str) -> ModelPoints:
 
 
 def check_against_basis(points: ModelPoints, basis: Basis) -> None:
-    """Refuse points the basis cannot project: unknown sex, ages outside the sex's table."""
+    """Refuse points the basis cannot project: unknown sex, a decrement whose basis field is
+    missing (named), ages outside the table the point is valued on."""
     problems: list[tuple[object, str, str]] = []
     for sex in np.unique(points.sex):
-        chosen = points.sex == sex
-        ids = points.point_id[chosen]
+        of_sex = points.sex == sex
         if sex not in basis.mortality:
-            problems += [(pid, "sex", f"= {sex!r} has no table in basis {basis.name}") for pid in ids]
+            reason = f"= {sex!r} has no table in basis {basis.name}"
+            problems += [(pid, "sex", reason) for pid in points.point_id[of_sex]]
             continue
-        table = basis.table_for_sex(sex)
-        age, term = points.age_at_entry[chosen], points.policy_term[chosen]
-        # Vectorised test first: a valid book of 100,000 points costs no Python loop.
-        for i in np.flatnonzero(age < table.min_age):
-            problems.append((ids[i], "age_at_entry", f"= {age[i]} is below table {table.name}'s first age"))
-        for i in np.flatnonzero((age >= table.min_age) & (age + term > table.max_age + 1)):
-            reason = f"= {term[i]}: age {age[i]} + term runs past table {table.name}'s last age {table.max_age}"
-            problems.append((ids[i], "policy_term", reason))
+        for decrement in np.unique(points.decrement[of_sex]):
+            chosen = of_sex & (points.decrement == decrement)
+            ids = points.point_id[chosen]
+            missing = basis.missing_for(sex, str(decrement))
+            if missing:
+                reason = f"= {decrement!r} needs {missing} (sex {sex}), which basis {basis.name} does not give"
+                problems += [(pid, "decrement", reason) for pid in ids]
+                continue
+            _check_ages(ids, points.age_at_entry[chosen], points.policy_term[chosen],
+                        basis.table_for_sex(sex, str(decrement)), problems)  # fmt: skip
     if problems:
         raise ModelPointError(problems)
+
+
+def _check_ages(ids, age, term, table, problems: list) -> None:
+    # Vectorised test first: a valid book of 100,000 points costs no Python loop.
+    for i in np.flatnonzero(age < table.min_age):
+        problems.append((ids[i], "age_at_entry", f"= {age[i]} is below table {table.name}'s first age"))
+    for i in np.flatnonzero((age >= table.min_age) & (age + term > table.max_age + 1)):
+        reason = f"= {term[i]}: age {age[i]} + term runs past table {table.name}'s last age {table.max_age}"
+        problems.append((ids[i], "policy_term", reason))

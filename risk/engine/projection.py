@@ -74,6 +74,7 @@ from risk.engine.scenario_set import ScenarioSet
 from risk.engine.tables import monthly_rate
 
 ENGINES = ("numba", "numpy")
+CRITICAL_ILLNESS = "critical_illness"  # the decrement (modelpoints.py) valued on q x the basis's incidence
 
 
 @dataclass(frozen=True)
@@ -158,25 +159,35 @@ def _extend_years(arr: np.ndarray, years: int) -> np.ndarray:
 
 
 def _monthly_mortality(basis: Basis, scenarios: ScenarioSet, years: int) -> tuple[np.ndarray, int, dict[str, int]]:
-    """q_monthly[y, table, age - first age, select column, s] after the scenario transform."""
+    """q_monthly[y, table, age - first age, select column, s] after the scenario transform.
+
+    The tables are the basis's death and annuitant tables, then, when the basis gives a
+    critical_illness_incidence, each death table's q times it (clipped at 1), keyed
+    "<table>|critical_illness". The scenario's mortality transform applies to every one (the
+    scenario sets have no separate morbidity shock)."""
     names = basis.table_names()
     tables = [basis.table_for_sex(sex) for sex in sorted(basis.mortality)]
+    tables += [basis.table_for_sex(sex, "annuitant") for sex in sorted(basis.annuity_mortality)]
     by_name = {t.name: t for t in tables}
+    incidence = basis.critical_illness_incidence
+    illness = [f"{name}|{CRITICAL_ILLNESS}" for name in sorted(set(basis.mortality.values()))] if incidence else []
     first_age = min(t.min_age for t in by_name.values())
     last_age = max(t.max_age for t in by_name.values())
     columns = max(t.select_years for t in by_name.values()) + 1
-    annual = np.empty((len(names), last_age - first_age + 1, columns))
-    for i, name in enumerate(names):
-        table = by_name[name]
+    annual = np.empty((len(names) + len(illness), last_age - first_age + 1, columns))
+    for i, name in enumerate(names + illness):
+        table = by_name[name.split("|")[0]]
         # Ages outside a table are never reached (check_against_basis); hold the edge values.
         rows = np.clip(np.arange(first_age, last_age + 1), table.min_age, table.max_age) - table.min_age
         cols = np.minimum(np.arange(columns), table.select_years)
         annual[i] = table.qx[np.ix_(rows, cols)]
     base = np.clip(annual * basis.mortality_scaling, 0.0, 1.0)
+    if illness:
+        base[len(names) :] = np.clip(base[len(names) :] * incidence, 0.0, 1.0)
     mult = _extend_years(scenarios.mortality_mult, years).T  # (years, S)
     add = _extend_years(scenarios.mortality_add, years).T
     shocked = np.clip(base[None, :, :, :, None] * mult[:, None, None, None, :] + add[:, None, None, None, :], 0.0, 1.0)
-    return monthly_rate(shocked), first_age, {name: i for i, name in enumerate(names)}
+    return monthly_rate(shocked), first_age, {name: i for i, name in enumerate(names + illness)}
 
 
 def _monthly_lapse(basis: Basis, scenarios: ScenarioSet, years: int, policy_years: int) -> np.ndarray:
@@ -188,9 +199,17 @@ def _monthly_lapse(basis: Basis, scenarios: ScenarioSet, years: int, policy_year
 
 
 def _table_index(points: ModelPoints, basis: Basis, table_ids: dict[str, int]) -> np.ndarray:
+    """Per point, its rates' row in q_monthly: by sex and decrement (check_against_basis has
+    refused a decrement the basis cannot give)."""
     index = np.empty(len(points), dtype=np.int64)
     for sex, table in basis.mortality.items():
-        index[points.sex == sex] = table_ids[table]
+        of_sex = points.sex == sex
+        index[of_sex] = table_ids[table]
+        illness = of_sex & (points.decrement == CRITICAL_ILLNESS)
+        if illness.any():
+            index[illness] = table_ids[f"{table}|{CRITICAL_ILLNESS}"]
+    for sex, table in basis.annuity_mortality.items():
+        index[(points.sex == sex) & (points.decrement == "annuitant")] = table_ids[table]
     return index
 
 

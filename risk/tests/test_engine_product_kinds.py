@@ -253,3 +253,72 @@ def test_stochastic_matrix_product_equals_the_path_by_path_kernel_on_every_kind(
         np.testing.assert_allclose(linear.scenario_pv[name], kernel.scenario_pv[name], rtol=1e-11, err_msg=name)
     np.testing.assert_allclose(linear.point_mean_bel, kernel.point_mean_bel, rtol=1e-10, atol=1e-6)
     assert np.all(kernel.scenario_pv["pv_annuities"] > 0) and np.all(kernel.scenario_pv["pv_maturities"] > 0)
+
+
+# --------------------------------------------------------------------------- annuitant tables, critical illness
+
+WITH_DECREMENTS = dataclasses.replace(
+    PURE_MORTALITY, annuity_mortality={"M": "CL5", "F": "CL6"}, critical_illness_incidence=2.5
+)
+
+
+def test_annuitants_are_valued_on_the_basis_annuity_tables():
+    """decrement = annuitant: the monthly annuity-due on CL6 (female annuitants), not CL2; CL6's
+    lighter mortality makes the annuity worth more."""
+    point = annuity(decrement=["annuitant"])
+    on_cl6 = project(point, WITH_DECREMENTS, flat())
+    cols = monthly_commutation(load_table("CL6"), RATE, 65)
+    assert pv(on_cl6, "pv_annuities") == pytest.approx(1_000 * cols.annuity_due(0), rel=1e-9)
+    assert pv(on_cl6, "pv_annuities") > pv(project(annuity(), WITH_DECREMENTS, flat()), "pv_annuities")
+
+
+def test_critical_illness_claims_follow_q_times_the_incidence():
+    """decrement = critical_illness: S (1 + j) A^1 on a table whose q is 2.5 x CL1's (capped at 1)."""
+    from risk.engine.tables import MortalityTable
+
+    point = points(policy_term=[20], premium_pp=[200.0], decrement=["critical_illness"])
+    result = project(point, WITH_DECREMENTS, flat())
+    scaled = MortalityTable("CL1x2.5", CL1.min_age, np.minimum(CL1.qx * 2.5, 1.0))
+    cols = monthly_commutation(scaled, RATE, 40)
+    claims = 100_000 * (1 + cols.period_rate) * cols.term_assurance(0, 240)
+    assert pv(result, "pv_claims") == pytest.approx(claims, rel=1e-9)
+    assert pv(result, "pv_premiums") == pytest.approx(200 * cols.annuity_due(0, 240), rel=1e-9)
+    death_only = project(points(policy_term=[20], premium_pp=[200.0]), WITH_DECREMENTS, flat())
+    assert pv(result, "pv_claims") > 2 * pv(death_only, "pv_claims")
+
+
+def test_a_decrement_the_basis_cannot_give_is_refused_naming_the_basis_field():
+    frame = pd.DataFrame({
+        "point_id": [1, 2, 3], "age_at_entry": [65, 40, 40], "sex": ["F", "M", "M"], "policy_term": [41, 20, 20],
+        "policy_count": [1, 1, 1], "sum_assured": [0, 100_000, 100_000], "duration_mth": [0, 0, 0],
+        "decrement": ["annuitant", "critical_illness", "disability"],
+    })  # fmt: skip
+    with pytest.raises(ModelPointError) as bad_value:
+        model_points_from_frame(frame)
+    assert [(p, f) for p, f, _r in bad_value.value.problems] == [(3, "decrement")]
+    with pytest.raises(ModelPointError) as refused:
+        project(model_points_from_frame(frame.iloc[:2]), PURE_MORTALITY, flat())
+    reasons = {p: r for p, _f, r in refused.value.problems}
+    assert "annuity_mortality" in reasons[1] and "critical_illness_incidence" in reasons[2]
+
+
+def test_the_basis_fields_are_optional_validated_and_leave_existing_bases_unchanged():
+    from risk.engine.basis_schema import (
+        BasisParametersError,
+        basis_from_parameters,
+        diff_parameters,
+        normalised,
+        shipped_parameters,
+    )
+
+    shipped = shipped_parameters("cross_default")
+    assert "annuity_mortality" not in shipped and "critical_illness_incidence" not in shipped  # same JSON, same hash
+    added = {**shipped, "annuity_mortality": {"F": "CL6", "M": "CL5"}, "critical_illness_incidence": 2}
+    basis = basis_from_parameters("with_kinds", added)
+    assert basis.annuity_mortality == {"F": "CL6", "M": "CL5"} and basis.critical_illness_incidence == 2.0
+    assert basis.table_names() == ["CL1", "CL2", "CL5", "CL6"]
+    assert normalised(added)["critical_illness_incidence"] == 2.0
+    assert {c.field for c in diff_parameters(shipped, added)} >= {"annuity_mortality.F", "critical_illness_incidence"}
+    with pytest.raises(BasisParametersError) as refused:
+        normalised({**shipped, "annuity_mortality": {"F": "CL9"}, "critical_illness_incidence": 0})
+    assert {p.field for p in refused.value.problems} == {"annuity_mortality.F", "critical_illness_incidence"}
