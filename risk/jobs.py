@@ -43,13 +43,15 @@ def _basis_choices() -> list[tuple[str, str]]:
 VALUED_KINDS = ("term", "whole_life", "endowment", "annuity")
 # Kinds the engine cannot value yet, with the reason shown on the results page.
 NOT_VALUED_KINDS = {
-    "critical_illness": "critical illness: the basis has no diagnosis (incidence) rates",
+    "critical_illness": "critical illness: the basis gives no critical_illness_incidence (diagnosis rates)",
     "medical": "medical: needs a claims model (frequency and size), not a life table",
     "universal_life": "universal life: needs account values and crediting rates",
     "investment_linked": "investment-linked: needs unit fund values",
 }
 SKIP_REASON_LABELS = {
-    NOT_VALUED_KINDS["critical_illness"]: _("critical illness: the basis has no diagnosis (incidence) rates"),
+    NOT_VALUED_KINDS["critical_illness"]: _(
+        "critical illness: the basis gives no critical_illness_incidence (diagnosis rates)"
+    ),
     NOT_VALUED_KINDS["medical"]: _("medical: needs a claims model (frequency and size), not a life table"),
     NOT_VALUED_KINDS["universal_life"]: _("universal life: needs account values and crediting rates"),
     NOT_VALUED_KINDS["investment_linked"]: _("investment-linked: needs unit fund values"),
@@ -141,49 +143,59 @@ def _months_between(start: dt.date, end: dt.date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
 
 
-def _benefits(p: dict, age: int, term: int) -> dict:
+def _benefits(p: dict, age: int, term: int, basis) -> dict:
     """The benefit columns of one policy by product kind (docs/actuarial.md, "Product kinds
-    valued"); the sum assured column is the death benefit."""
+    valued"); the sum assured column is the death benefit (critical illness: on diagnosis or
+    death)."""
     kind, sa = p["product__kind"], p["sum_assured"]
     single = p["payment_frequency"] == "single"
     premium_term = 0 if single else p["premium_term_years"]
     out = {"death": sa, "maturity": 0, "annuity_pp": 0, "annuity_start": 0, "annuity_frequency": 12,
-           "premium_term": premium_term}  # fmt: skip
-    if kind in ("endowment", "whole_life"):
+           "premium_term": premium_term, "decrement": "death"}  # fmt: skip
+    if kind == "critical_illness":
+        out["decrement"] = "critical_illness"
+    elif kind in ("endowment", "whole_life"):
         out["maturity"] = sa  # whole life: the sum assured to those alive at the end of the term
     elif kind == "annuity":
         # The book holds no annuity amount: the sum assured is read as the total of the yearly
         # payments, made from the later of the end of the premiums and age 60 to the term's end.
         start = min(max(premium_term, ANNUITY_FROM_AGE - age), term - 1)
         out.update(death=0, annuity_pp=sa / (term - start), annuity_start=start, annuity_frequency=1)
+        if basis is not None and p["insured__sex"] in basis.annuity_mortality:
+            out["decrement"] = "annuitant"  # else the basis's death tables (docs/actuarial.md: a limit)
     return out
 
 
-def _not_valued(p: dict) -> str | None:
-    if p["product__kind"] not in VALUED_KINDS:
-        return NOT_VALUED_KINDS.get(p["product__kind"], f"product kind {p['product__kind']}")
+def _not_valued(p: dict, basis) -> str | None:
+    kind = p["product__kind"]
+    if kind == "critical_illness" and basis is not None and basis.critical_illness_incidence is not None:
+        return None  # valued on the basis's incidence
+    if kind not in VALUED_KINDS:
+        return NOT_VALUED_KINDS.get(kind, f"product kind {kind}")
     return None
 
 
-def model_point_frame(policies: list[dict], valuation_date: dt.date, table_end: dict[str, int] | None = None):
+def model_point_frame(policies: list[dict], valuation_date: dt.date, basis=None):
     """Seriatim model points (interchange.md model_points.csv columns with the benefit columns,
     plus product_code and product_kind) and the count of policies not valued, by reason.
 
-    ``table_end``: per sex, the first age past the basis's table; a whole-life policy's term
-    (to age 105 in the book) is cut there so it ends with the table."""
+    ``basis`` (the run's): whole-life and critical-illness terms (to age 105 in the book) are
+    cut at the end of its tables; annuities use its annuity tables and critical illness is
+    valued only if it gives them (without a basis: neither, and terms as booked)."""
+    table_end = table_end_ages(basis) if basis is not None else None
     rows, skipped = [], {}
     for p in policies:
         birth = p["insured__birth_date"]
         age = _months_between(birth, p["issue_date"]) // 12
         term = p["policy_term_years"]
-        if p["product__kind"] == "whole_life" and table_end and p["insured__sex"] in table_end:
+        if p["product__kind"] in ("whole_life", "critical_illness") and table_end and p["insured__sex"] in table_end:
             term = max(1, min(term, table_end[p["insured__sex"]] - age))
         duration = _months_between(p["issue_date"], valuation_date)
-        reason = _not_valued(p) or ("past its term" if duration >= 12 * term else None)
+        reason = _not_valued(p, basis) or ("past its term" if duration >= 12 * term else None)
         if reason:
             skipped[reason] = skipped.get(reason, 0) + 1
             continue
-        b = _benefits(p, age, term)
+        b = _benefits(p, age, term, basis)
         premium = p["annual_premium"] if b["premium_term"] == 0 else p["annual_premium"] / 12
         rows.append({
             "point_id": str(p["id"]), "product_code": p["product__product_code"], "product_kind": p["product__kind"],
@@ -191,7 +203,7 @@ def model_point_frame(policies: list[dict], valuation_date: dt.date, table_end: 
             "sum_assured": str(b["death"]), "duration_mth": str(duration), "premium_pp": str(premium),
             "premium_term": str(b["premium_term"]), "maturity_benefit": str(b["maturity"]),
             "annuity_pp": str(b["annuity_pp"]), "annuity_start": str(b["annuity_start"]),
-            "annuity_frequency": str(b["annuity_frequency"]),
+            "annuity_frequency": str(b["annuity_frequency"]), "decrement": b["decrement"],
         })  # fmt: skip
     import pandas as pd
 
@@ -220,7 +232,7 @@ def run_chunk(parameters: dict, spec: dict) -> dict:
     valuation_date = dt.date.fromisoformat(parameters["valuation_date"])
     policies = list(_in_force(valuation_date).filter(id__gte=spec["first_id"], id__lte=spec["last_id"]).values(*FIELDS))
     basis = assumptions.basis_for_run(parameters.get("assumption_set"))
-    frame, skipped = model_point_frame(policies, valuation_date, table_end_ages(basis))
+    frame, skipped = model_point_frame(policies, valuation_date, basis)
     out = {"policies": len(policies), "valued": len(frame), "skipped": skipped, "totals": {}, "by_product": {},
            "by_kind": {}, "product_kinds": {}, "adverse_by_policy": {}, "cashflows": {}}  # fmt: skip
     if frame.empty:

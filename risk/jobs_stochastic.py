@@ -66,7 +66,7 @@ def run_chunk(parameters: dict, spec: dict) -> dict:
         jobs._in_force(valuation_date).filter(id__gte=spec["first_id"], id__lte=spec["last_id"]).values(*jobs.FIELDS)
     )
     basis = assumptions.basis_for_run(parameters.get("assumption_set"))
-    frame, skipped = jobs.model_point_frame(policies, valuation_date, jobs.table_end_ages(basis))
+    frame, skipped = jobs.model_point_frame(policies, valuation_date, basis)
     out = {"policies": len(policies), "valued": len(frame), "skipped": skipped, "scenario_pv": {}, "by_product": {}}
     if frame.empty:
         return out

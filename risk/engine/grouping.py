@@ -1,7 +1,7 @@
 """Grouping seriatim model points into fewer, weighted ones (the rules in docs/actuarial.md).
 
 Policies are grouped by product, sex, policy term, premium term, annuity start and frequency,
-band of age at entry and band of months in force. A group becomes one model point:
+decrement, band of age at entry and band of months in force. A group becomes one model point:
 
 - ``policy_count`` = the policies' count;
 - ``sum_assured``, ``premium_pp``, ``maturity_benefit`` and ``annuity_pp`` = the count-weighted
@@ -40,6 +40,8 @@ def group_model_points(frame: pd.DataFrame, *, age_band: int = 5, duration_band_
         data[column] = pd.to_numeric(data[column], errors="raise").astype(float)
     if "product_kind" not in data.columns:
         data["product_kind"] = ""
+    if "decrement" not in data.columns:
+        data["decrement"] = "death"
     if data["premium_pp"].isna().any():
         raise ValueError("grouping needs every point's premium_pp (a group cannot price its members)")
     count, sa = data["policy_count"], data["sum_assured"]
@@ -53,7 +55,16 @@ def group_model_points(frame: pd.DataFrame, *, age_band: int = 5, duration_band_
     data["_dur_w"] = data["_w"] * data["duration_mth"]
     data["_age_band"] = (data["age_at_entry"] // age_band).astype(int)
     data["_dur_band"] = np.floor_divide(data["duration_mth"], duration_band_months).astype(int)
-    keys = ["product_code", "product_kind", "sex", "policy_term", *SHAPE_DEFAULTS, "_age_band", "_dur_band"]
+    keys = [
+        "product_code",
+        "product_kind",
+        "sex",
+        "policy_term",
+        *SHAPE_DEFAULTS,
+        "decrement",
+        "_age_band",
+        "_dur_band",
+    ]
     summed = ["policy_count", "_w", "_sa", "_prem", "_maturity", "_annuity", "_age_w", "_dur_w"]
     sums = data.groupby(keys, sort=True)[summed].sum()
     groups = sums.reset_index()
@@ -76,4 +87,5 @@ def group_model_points(frame: pd.DataFrame, *, age_band: int = 5, duration_band_
         "annuity_pp": (groups["_annuity"] / count).to_numpy(),
         "annuity_start": groups["annuity_start"].to_numpy().astype(int),
         "annuity_frequency": groups["annuity_frequency"].to_numpy().astype(int),
+        "decrement": groups["decrement"].to_numpy(),
     })  # fmt: skip

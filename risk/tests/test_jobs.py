@@ -53,7 +53,7 @@ def test_every_in_force_policy_of_a_valued_kind_is_one_model_point_and_the_rest_
         Policy.objects.filter(status="in_force", issue_date__lte=VALUATION_DATE).order_by("id").values(*jobs.FIELDS)
     )
     basis = load_basis("cross_default")
-    frame, _ = jobs.model_point_frame(rows, dt.date.fromisoformat(VALUATION_DATE), jobs.table_end_ages(basis))
+    frame, _ = jobs.model_point_frame(rows, dt.date.fromisoformat(VALUATION_DATE), basis)
     assert frame["age_at_entry"].tolist()[:2] == ["50", "48"]  # born Jan 1970, issued Mar 2020; Feb 1973 → Mar 2021
     assert frame["duration_mth"].tolist()[0] == "75"  # 2020-03-20 → 2026-06-30: 6 years and 3 months
     direct = project(model_points_from_frame(frame.drop(columns=["product_code"])), basis)

@@ -49,7 +49,7 @@ def _book():
 def _frame():
     rows = list(Policy.objects.order_by("id").values(*jobs.FIELDS))
     basis = load_basis("cross_default")
-    return jobs.model_point_frame(rows, dt.date.fromisoformat(VALUATION_DATE), jobs.table_end_ages(basis))
+    return jobs.model_point_frame(rows, dt.date.fromisoformat(VALUATION_DATE), basis)
 
 
 def test_each_kind_gets_its_benefits_by_the_documented_rules():
@@ -113,3 +113,42 @@ def test_rule5_applies_mortality_and_longevity_by_policy():
     for name, rise in rises.items():
         assert sub[name] == pytest.approx(np.maximum(rise, 0).sum(), rel=1e-9), name
         assert sub[name] > max(rise.sum(), 0) + 1.0  # more than the netted figure
+
+
+def test_a_basis_with_annuity_tables_and_incidence_values_annuitants_on_them_and_critical_illness(
+    actuary, chief_actuary
+):
+    """Version 2 of cross_default adds annuity_mortality (CL5/CL6) and critical_illness_incidence
+    2.5 (approved, maker-checker): the annuity is valued on CL5, critical illness is valued
+    (claims on diagnosis or death at 2.5 q), the rest as before."""
+    from risk import assumptions
+    from risk.models import AssumptionSet
+
+    _book()
+    shipped = AssumptionSet.objects.get(name="cross_default", version=1)
+    parameters = {**shipped.parameters, "annuity_mortality": {"M": "CL5", "F": "CL6"},
+                  "critical_illness_incidence": 2.5}  # fmt: skip
+    draft = assumptions.assumption_set_draft(actor=actuary, parent=shipped, parameters=parameters,
+                                             note="annuitant tables and CI incidence")  # fmt: skip
+    assumptions.assumption_set_submit(actor=actuary, assumption_set=draft)
+    v2 = assumptions.assumption_set_approve(actor=chief_actuary, assumption_set=draft)
+    run = {"scenarios": "base", "valuation_date": VALUATION_DATE}
+    before = services.job_run_inline("book_valuation", {"basis": "cross_default:1", **run})
+    after = services.job_run_inline("book_valuation", {"basis": "cross_default:2", **run})
+    assert after["valued"] == before["valued"] + 1 == 5  # critical illness now valued
+    assert after["skipped"] == {jobs.NOT_VALUED_KINDS[k]: 1 for k in ("medical", "universal_life")}
+    assert after["by_kind"]["critical_illness"]["pv_claims"] > 0
+    assert after["by_kind"]["annuity"]["pv_annuities"] > before["by_kind"]["annuity"]["pv_annuities"]  # lighter CL5
+    assert after["by_kind"]["term"] == pytest.approx(before["by_kind"]["term"], rel=1e-12)
+    basis = assumptions.engine_basis(v2)
+    frame, _ = _frame_on(basis)
+    assert dict(zip(frame["product_kind"], frame["decrement"], strict=True))["annuity"] == "annuitant"
+    direct = project(model_points_from_frame(frame), basis).points(0)
+    direct["kind"] = frame["product_kind"].to_numpy()
+    for kind, values in after["by_kind"].items():
+        assert values["bel"] == pytest.approx(direct.loc[direct["kind"] == kind, "bel"].sum(), rel=1e-12), kind
+
+
+def _frame_on(basis):
+    rows = list(Policy.objects.order_by("id").values(*jobs.FIELDS))
+    return jobs.model_point_frame(rows, dt.date.fromisoformat(VALUATION_DATE), basis)

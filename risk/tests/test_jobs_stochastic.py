@@ -38,8 +38,7 @@ def test_the_job_values_the_book_as_the_engine_does_on_the_same_points_whatever_
 
     rows = list(Policy.objects.filter(status="in_force", issue_date__lte=VALUATION_DATE).order_by("id")
                 .values(*jobs.FIELDS))  # fmt: skip
-    table_end = jobs.table_end_ages(load_basis("cross_default"))
-    frame, _ = jobs.model_point_frame(rows, dt.date.fromisoformat(VALUATION_DATE), table_end)
+    frame, _ = jobs.model_point_frame(rows, dt.date.fromisoformat(VALUATION_DATE), load_basis("cross_default"))
     longest = max(p["policy_term_years"] for p in rows)
     direct = stochastic_valuation(model_points_from_frame(frame.drop(columns=["product_code"])),
                                   load_basis("cross_default"), HullWhite(0.1, 0.012), 64, 7,

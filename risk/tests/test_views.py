@@ -34,7 +34,7 @@ def test_results_show_pvs_by_scenario_and_product_the_cash_flow_chart_and_capita
     # Every valued kind by kind and by product; what is not valued, with its reason.
     assert 'data-testid="pv-by-kind"' in page and "Whole life" in page and "Term life" in page
     assert "pv_maturities" in page and "pv_annuities" in page
-    assert "critical illness: the basis has no diagnosis (incidence) rates: 1" in page
+    assert "critical illness: the basis gives no critical_illness_incidence (diagnosis rates): 1" in page
     assert 'data-testid="assumption-set"' in page and "approved assumption set v1" in page  # the set the run used
     listing = client.get("/risk/valuations/").content.decode()
     assert f'href="/risk/valuations/{job.pk}/"' in listing and 'data-testid="run-valuation"' in listing
