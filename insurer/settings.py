@@ -264,6 +264,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "status" field; name the clocks' enum so the names stay stable.
     "ENUM_NAME_OVERRIDES": {
+        # The role catalogue, wherever a field offers it (role, other_role…).
+        "RoleEnum": "insurer.access.models.ROLE_CHOICES",
         "ClockStatusEnum": "insurer.clocks.models.Clock.Status",
         "ApprovalStatusEnum": "insurer.approvals.models.ApprovalRequest.Status",
         "ApprovalStepStatusEnum": "insurer.approvals.models.ApprovalStep.Status",

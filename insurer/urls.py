@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("insurer.clocks.api_urls")),
     path("", include("insurer.jobs.api_urls")),
     path("", include("insurer.approvals.api_urls")),
+    path("", include("insurer.access.api_urls")),
     path("", include("compliance.api.urls")),
     path("", include("compliance.screening.api.urls")),
     path("risk/", include("risk.api.urls")),
