@@ -48,7 +48,7 @@ from insurer import audit
 from insurer.access import require, restrict
 from insurer.access.grants import holders, holds_read_only_role
 from insurer.clocks.models import Clock
-from insurer.clocks.services import ClockTarget, clock_start, clock_start_for, clock_start_many_for, clock_stop_for
+from insurer.clocks.services import ClockTarget, clock_start_for, clock_start_many, clock_start_many_for, clock_stop_for
 from insurer.notifications.services import notify
 
 WORK = "compliance.work_case"
@@ -697,22 +697,40 @@ def lvtr_generate(*, actor, since: dt.date, until: dt.date | None = None) -> dic
             "transaction_id", flat=True
         )
     )
-    now, created = timezone.now(), []
-    for r in found:
-        if r["transaction_id"] in done:
-            continue
-        report = LargeValueReport.objects.create(
-            transaction_id=r["transaction_id"], customer_id=r["customer_id"], category=r["category"],
-            currency=r["currency"], threshold=r["threshold"], amount=r["amount"], day_total=r["day_total"],
-            report_day=r["report_day"], source=r["source"][:300], generated_at=now,
-        )  # fmt: skip
-        clock = clock_start(
-            actor=actor, rule_code=LVTR_RULE, object_type="compliance.largevaluereport", object_id=str(report.pk),
-            object_repr=f"{r['txn_ref']} {r['category']} {r['amount']} {r['currency']}", started_at=r["timestamp"],
-        )  # fmt: skip
+    now = timezone.now()
+    todo = [r for r in found if r["transaction_id"] not in done]
+    # In bulk: the reports, then their C13 clocks (due dates worked out once per transaction
+    # day, one audit event per clock), then the reports' clock and due date. One at a time, 754
+    # reports on the medium book took 49 s and 6,796 queries.
+    reports = LargeValueReport.objects.bulk_create(
+        [
+            LargeValueReport(
+                transaction_id=r["transaction_id"], customer_id=r["customer_id"], category=r["category"],
+                currency=r["currency"], threshold=r["threshold"], amount=r["amount"], day_total=r["day_total"],
+                report_day=r["report_day"], source=r["source"][:300], generated_at=now,
+            )
+            for r in todo
+        ],
+        batch_size=1000,
+    )  # fmt: skip
+    if connection_lacks_returning(reports):
+        ids = dict(LargeValueReport.objects.filter(transaction_id__in=[r["transaction_id"] for r in todo])
+                   .values_list("transaction_id", "id"))  # fmt: skip
+        for report in reports:
+            report.pk = ids[report.transaction_id]
+    clocks = clock_start_many(
+        actor=actor,
+        rule_code=LVTR_RULE,
+        objects=[
+            ClockTarget("compliance.largevaluereport", str(report.pk),
+                        f"{r['txn_ref']} {r['category']} {r['amount']} {r['currency']}", r["timestamp"])
+            for report, r in zip(reports, todo, strict=True)
+        ],
+    )  # fmt: skip
+    for report, clock in zip(reports, clocks, strict=True):
         report.clock, report.due_at = clock, clock.due_at
-        report.save(update_fields=["clock", "due_at"])
-        created.append(report.pk)
+    _update_values(LargeValueReport, ["clock", "due_at"], reports)
+    created = [report.pk for report in reports]
     counts = {"since": since.isoformat(), "until": until.isoformat(), "reportable": len(found),
               "created": len(created), "already": len(found) - len(created)}  # fmt: skip
     audit.record_change(actor=actor, action="aml_lvtr_generate", obj_type="compliance.largevaluereport",

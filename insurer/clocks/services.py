@@ -287,6 +287,9 @@ def _start_many(actor, rule_code, targets: list[ClockTarget], *, owner, departme
     if not targets:
         return []
     now = timezone.now()
+    # Every version of the rule, newest first: the one in force on a day is the first that
+    # started by then (rule_in_force's choice, without a query per start day).
+    versions = list(ClockRule.objects.filter(code=rule_code).order_by("-effective_from", "-version"))
     rules: dict[dt.date, ClockRule] = {}
     schedules: dict[tuple, Clock] = {}
     clocks = []
@@ -300,7 +303,10 @@ def _start_many(actor, rule_code, targets: list[ClockTarget], *, owner, departme
             raise ClockError(_("A clock cannot start in the future."))
         day = _local_date(started_at)
         if day not in rules:
-            rules[day] = rule_in_force(rule_code, day)
+            rules[day] = next((v for v in versions if v.effective_from <= day), None)
+            if rules[day] is None:
+                message = _("No version of rule %(code)s is in force on %(day)s.")
+                raise ClockError(message % {"code": rule_code, "day": day})
         rule = rules[day]
         # Due times of a new clock depend on the start day only, except in hours.
         key = (rule.pk, started_at if rule.duration_unit == ClockRule.Unit.HOURS else day)
