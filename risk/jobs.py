@@ -68,7 +68,7 @@ GROUPING_CHOICES = [
     ("identical", _("Grouped: identical policies only (exact)")),
     ("banded", _("Grouped: 5-year age bands, policy-year duration bands (approximate)")),
 ]
-ENGINE_VERSION = "1.0"
+ENGINE_VERSION = "1.1"  # 1.1: every valued product kind (decision 0015), Rule 5 by policy
 
 
 class ValuationForm(forms.Form):

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from insurer.jobs import registry
 from risk import jobs
 
-ENGINE_VERSION = "1.0"
+ENGINE_VERSION = "1.1"  # 1.1: every valued product kind (decision 0015)
 MAX_PATHS = 10_000
 
 

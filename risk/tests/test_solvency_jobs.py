@@ -117,7 +117,7 @@ def test_stress_results_come_off_capital_as_documented():
 def test_a_run_requested_is_a_chunked_job_with_progress_hash_version_and_requester(actuary):
     _book()
     job = services.job_request(actor=actuary, kind="solvency_run", parameters=_params(chunk_size=3))
-    assert job.input_hash and job.code_version.startswith("1.0") and job.requested_by == actuary
+    assert job.input_hash and job.code_version.startswith("1.1") and job.requested_by == actuary
     services.job_start(job.pk)
     job.refresh_from_db()
     assert job.chunks_total == 3  # 7 policies in force, 3 a chunk
