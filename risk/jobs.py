@@ -149,7 +149,7 @@ def _benefits(p: dict, age: int, term: int, basis) -> dict:
     death)."""
     kind, sa = p["product__kind"], p["sum_assured"]
     single = p["payment_frequency"] == "single"
-    premium_term = 0 if single else p["premium_term_years"]
+    premium_term = 0 if single else min(p["premium_term_years"], term)  # a term cut at the table's end
     out = {"death": sa, "maturity": 0, "annuity_pp": 0, "annuity_start": 0, "annuity_frequency": 12,
            "premium_term": premium_term, "decrement": "death"}  # fmt: skip
     if kind == "critical_illness":
