@@ -1,11 +1,10 @@
 """/api/v1/aml/score: score one new transaction in real time, before it is executed.
 
 The request path is kept lean because the budget is 100 requests/s with p99 <= 100 ms on two
-cores (docs/aml.md, "Real-time scoring"): DRF with only what this endpoint uses (token or
-session authentication, JSON in and out, no throttle, no browsable renderer); the token and
-its user read in one raw query; a well-formed transaction read without the serializer's
-per-request field copies (anything else goes through the serializer, so every error message
-is the serializer's, naming the field).
+cores (docs/aml.md, "How a request stays cheap"): the token, its user and the grants in
+force read in one raw statement; a plainly well-formed transaction read without the
+serializer's per-request field copies (anything else goes through the serializer, so every
+error message is the serializer's, naming the field).
 """
 
 from __future__ import annotations
@@ -22,9 +21,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.models import Token
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -107,7 +104,7 @@ def _plain(value, limit: int, blank: bool) -> bool:
 def _well_formed(data) -> dict | None:
     """``data`` as TransactionInSerializer validates it, or None when it is not plainly valid
     (then the serializer decides, with its messages). test_scoring checks the two agree."""
-    if not isinstance(data, dict):
+    if type(data) is not dict:  # a form's QueryDict goes to the serializer
         return None
     get = data.get
     kind, method, amount, when = get("kind"), get("method"), get("amount"), get("timestamp")
@@ -189,12 +186,10 @@ _TOKEN_SQL = _token_sql()
 
 
 class ScoreView(APIView):
-    # Exactly what this endpoint uses (the same authentication and permission as the
-    # project's defaults, JSON only, no throttle): DRF's per-request work stays small.
+    # The project's defaults (token or session, signed in; parsers and renderers unchanged),
+    # with the token read in one statement; no throttle, as none is configured for users.
     authentication_classes = [OneQueryTokenAuthentication, SessionAuthentication]
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser]
-    renderer_classes = [JSONRenderer]
     throttle_classes: list = []
 
     @extend_schema(
@@ -207,6 +202,9 @@ class ScoreView(APIView):
             "compliance_holds.score_transaction (integrator, AML analyst, MLRO)."
         ),
         request=TransactionInSerializer,
+        # The same schemes as every other endpoint: OneQueryTokenAuthentication is DRF's token
+        # authentication read differently, not a scheme of its own.
+        auth=[{"tokenAuth": []}, {"cookieAuth": []}],
         responses={
             200: ScoreOutSerializer,
             400: OpenApiResponse(description="Invalid or unknown policy_ref"),

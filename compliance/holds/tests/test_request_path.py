@@ -144,7 +144,7 @@ def book(db):
 
 def _token_client(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
     return client
 
 
@@ -164,3 +164,13 @@ def test_a_scoring_request_costs_three_queries(integrator, book, django_assert_n
         body = client.post(URL, {**VALID, "txn_ref": "T7300000010"}, format="json").json()
     # The stranger's payment is L06's (a third-party payer), not this one's: nothing fires here.
     assert (body["tier"], body["rules_fired"], body["payout_allowed"]) == ("none", [], None)
+
+
+def test_a_form_post_is_still_read_by_the_serializer(integrator, book):
+    """Parsers are DRF's defaults: a multipart form is scored like JSON (the serializer reads it)."""
+    client = _token_client(integrator)
+    response = client.post(URL, VALID)
+    assert response.status_code == 200, response.content
+    assert (response.json()["txn_ref"], response.json()["tier"]) == (VALID["txn_ref"], "none")
+    refused = client.post(URL, {**VALID, "kind": "gift"})
+    assert refused.status_code == 400 and "kind" in refused.json()
