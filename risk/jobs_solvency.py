@@ -564,11 +564,12 @@ def register() -> None:
             name=SOLVENCY_KIND,
             verbose_name=_("Solvency of the book (C-ROSS or Solvency II)"),
             description=_(
-                "C-ROSS: the 16 standard scenarios on every in-force term policy, Rule 5 life-insurance and "
-                "interest-rate risk capital, then with the capital given, the minimum capital by module with the "
-                "diversification effect, the control-risk factor Q(S), the core and comprehensive ratios and the "
-                "pass test. Solvency II: the standard formula's life and interest scenarios, the life SCR by "
-                "sub-module, the interest-rate SCR, and with the capital given the BSCR, SCR and SCR ratio."
+                "C-ROSS: the 16 standard scenarios on every in-force policy the engine values, Rule 5 life-"
+                "insurance and interest-rate risk capital, then with the capital given, the minimum capital by "
+                "module with the diversification effect, the control-risk factor Q(S), the core and comprehensive"
+                " ratios and the pass test. Solvency II: the standard formula's life and interest scenarios, the "
+                "life SCR by sub-module, the interest-rate SCR, and with the capital given the BSCR, SCR and SCR "
+                "ratio."
             ),
             form=SolvencyForm,
             run_chunk=solvency_chunk,
@@ -582,8 +583,8 @@ def register() -> None:
             verbose_name=_("Stress tests of the book against capital"),
             description=_(
                 "The regulator's stress scenarios 1-3, the sensitivity and the cash-flow test on every in-force "
-                "term policy, with the solvency position: capital, the minimum capital recomputed after each stress "
-                "(the C-ROSS capital shocks on the stressed basis) and both ratios after each stress."
+                "policy the engine values, with the solvency position: capital, the minimum capital recomputed "
+                "after each stress (the C-ROSS capital shocks on the stressed basis) and both ratios after each stress."
             ),
             form=StressForm,
             run_chunk=stress_chunk,

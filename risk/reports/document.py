@@ -264,7 +264,7 @@ def build(job: Job, stress_job: Job | None = None) -> Report:
             _one("basis", _("Basis"), summary["basis"], TEXT),
             *_assumption_rows(job.parameters.get("assumption_set")),
             _one("policies", _("Policies in force"), summary["policies"], COUNT),
-            _one("valued", _("Valued (term business)"), summary["valued"], COUNT),
+            _one("valued", _("Valued by the engine"), summary["valued"], COUNT),
             _one("skipped", _("Not valued, by reason"), skipped, TEXT),
             _one("requested_by", _("Requested by"), job.requested_by.get_username(), TEXT),
             _one("finished_at", _("Finished"), timezone.localtime(job.finished_at).strftime("%Y-%m-%d %H:%M"), TEXT),
