@@ -43,6 +43,19 @@ CUSTOMERS_SQL = """
 SELECT customer_ref, kind, annual_income, nationality, occupation, risk_rating, phone_digest, address
 FROM customers_customer ORDER BY id
 """
+# Screening hits are L13's input: every hit not dismissed as a false match, on an entry still on
+# its list. "Confirmed" is the regulation's "confirmed sanctions hit" (tier freeze): a true match
+# the MLRO confirmed on a sanctions entry; a confirmed PEP match is a hit, not a freeze.
+SCREENING_HITS_SQL = """
+SELECT c.customer_ref, e.entry_id, h.score, h.matched_name, h.method,
+       CASE WHEN h.status = 'true_match' AND e.is_sanctioned THEN 1 ELSE 0 END AS confirmed,
+       CASE WHEN e.is_pep AND NOT e.is_sanctioned THEN 'pep' ELSE 'sanctions' END AS list
+FROM compliance_screening_screeninghit h
+JOIN compliance_screening_watchlistentry e ON e.id = h.entry_id
+JOIN customers_customer c ON c.id = h.customer_id
+WHERE h.status <> 'false_match' AND e.active
+ORDER BY h.id
+"""
 OWNERS_SQL = """
 SELECT org.customer_ref AS organisation_ref, owner.customer_ref AS owner_ref, b.share_pct, b.control
 FROM customers_beneficialowner b
@@ -97,3 +110,16 @@ def book_frames() -> dict[str, pd.DataFrame]:
     owners["share_pct"] = owners["share_pct"].astype(float)
     owners["control"] = owners["control"].isin(["t", "True", "true", "1"])
     return {"transactions": transactions, "policies": policies, "customers": customers, "beneficial_owners": owners}
+
+
+def screening_hits_frame() -> pd.DataFrame:
+    """The stored screening hits as rule L13 reads them (customer_ref, entry_id, score, confirmed,
+    matched_name, method, list), so the batch flags a listed policyholder, insured, beneficiary,
+    payer or beneficial owner, and freezes on a confirmed sanctions match."""
+    hits = _frame(SCREENING_HITS_SQL)
+    if hits.empty:
+        columns = ["customer_ref", "entry_id", "score", "confirmed", "matched_name", "method", "list"]
+        return pd.DataFrame(columns=columns)
+    hits["score"] = hits["score"].astype(float)
+    hits["confirmed"] = hits["confirmed"] == "1"
+    return hits

@@ -40,7 +40,13 @@ def book_fingerprint() -> dict:
     from customers.models import Customer, Policy, PolicyTransaction
 
     txns = PolicyTransaction.objects.aggregate(n=Count("id"), last=Max("id"))
+    from compliance.screening.models import ScreeningHit
+
     return {
+        # L13 reads the screening hits: a new hit or a review changes the alerts too.
+        "screening_hits": ScreeningHit.objects.aggregate(
+            n=Count("id"), seen=Max("last_screened"), reviewed=Max("reviewed_at"), confirmed=Max("confirmed_at")
+        ),
         "transactions": txns,
         "policies": Policy.objects.aggregate(n=Count("id"), changed=Max("updated_at")),
         "customers": Customer.objects.aggregate(n=Count("id"), changed=Max("updated_at")),
@@ -49,7 +55,7 @@ def book_fingerprint() -> dict:
 
 def compute_alerts():
     """(alerts frame, transactions read, rules version) over the whole book."""
-    from compliance.book import book_frames
+    from compliance.book import book_frames, screening_hits_frame
     from compliance.engine.monitoring import monitor
     from compliance.engine.ownership import look_through
     from compliance.rules.selectors import live_parameters
@@ -60,8 +66,8 @@ def compute_alerts():
         return _CACHE["value"]
     frames = book_frames()
     ownership = look_through(frames["beneficial_owners"], frames["customers"])
-    alerts = monitor(frames["transactions"], frames["policies"], frames["customers"], ownership=ownership,
-                     params=params)  # fmt: skip
+    alerts = monitor(frames["transactions"], frames["policies"], frames["customers"],
+                     screening_hits=screening_hits_frame(), ownership=ownership, params=params)  # fmt: skip
     value = (alerts, len(frames["transactions"]), params.label)
     _CACHE.clear()
     _CACHE.update(key=key, value=value)

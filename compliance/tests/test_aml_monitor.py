@@ -60,3 +60,56 @@ def test_aml_monitor_flags_the_early_surrender_and_exports_the_documented_column
     assert len(l03) == 1 and l03[0]["policy_ref"] == policy.policy_ref
     assert l03[0]["customer_ref"] == policy.policyholder.customer_ref and l03[0]["tier"] in ("review", "hold", "freeze")
     assert "L03" in out.getvalue()
+
+
+def _listed_policyholder(status: str):
+    """A policyholder screened against a sanctions entry (a stored hit with ``status``)."""
+    from django.contrib.auth import get_user_model
+
+    from compliance.screening.models import ScreeningHit, Watchlist, WatchlistEntry
+
+    holder = builders.person(name="张建国", birth_date=dt.date(1970, 2, 2), sex="M")
+    policy = builders.policy(holder=holder, issue_date=dt.date(2025, 3, 1))
+    builders.transaction(on=policy, amount="1500", when=_at(2025, 3, 1, 10), account_ref="ACC-9")
+    wl = Watchlist.objects.create(name="Test sanctions", source_kind="own", version=1)
+    entry = WatchlistEntry.objects.create(watchlist=wl, entry_id="OWN-0001", name="张建国", birth_date="1970-02-02",
+                                          is_sanctioned=True, content_hash="x")  # fmt: skip
+    reviewer = None if status == "pending" else get_user_model().objects.create(username="mlro-test")
+    ScreeningHit.objects.create(customer=holder, entry=entry, score=Decimal("0.97"), name_score=Decimal("0.97"),
+                                method="hanzi", matched_name="张建国", second_factor="birth_date", basis_hash="b",
+                                status=status, reason="" if status == "pending" else "checked the ID",
+                                reviewed_by=reviewer, last_screened=timezone.now())  # fmt: skip
+    return policy
+
+
+def _export(tmp_path) -> list[dict]:
+    export = tmp_path / "alerts.csv"
+    call_command("aml_monitor", "--export", str(export), stdout=io.StringIO())
+    with export.open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_the_batch_reads_the_stored_screening_hits_for_l13(tmp_path):
+    """L13 (screening hit) needs the hits: a listed policyholder is flagged by the batch with the
+    list entry in the explanation, at the hold tier (weight 60 in every shipped catalogue, hold
+    from 60: regulation-aml.md's scoring defaults)."""
+    from compliance.jobs import compute_alerts
+
+    policy = _listed_policyholder("pending")
+    rows = [r for r in _export(tmp_path) if r["policy_ref"] == policy.policy_ref]
+    assert rows and all(r["rule_id"] == "L13" and r["score"] == "60" and r["tier"] == "hold" for r in rows)
+    alerts, _, _ = compute_alerts()
+    facts = [f for e in alerts["explanation"] for rule in e["rules"] for f in rule.get("facts", [])]
+    assert any("OWN-0001" in str(f) and policy.policyholder.customer_ref in str(f) for f in facts), facts
+
+
+def test_a_false_match_raises_no_l13_and_a_confirmed_sanctions_match_freezes(tmp_path):
+    """A hit dismissed as a false match is no list hit; a confirmed sanctions match is the
+    freeze tier whatever the score (regulation-aml.md: 'freeze ≥ 90 or a confirmed sanctions hit')."""
+    from compliance.screening.models import ScreeningHit
+
+    policy = _listed_policyholder("false_match")
+    assert not [r for r in _export(tmp_path) if r["policy_ref"] == policy.policy_ref]
+    ScreeningHit.objects.update(status="true_match")
+    rows = [r for r in _export(tmp_path) if r["policy_ref"] == policy.policy_ref]
+    assert rows and all(r["rule_id"] == "L13" and r["tier"] == "freeze" for r in rows)

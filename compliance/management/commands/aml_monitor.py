@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from compliance import services
-from compliance.book import book_frames
+from compliance.book import book_frames, screening_hits_frame
 from compliance.engine.monitoring import alerts_to_csv, monitor
 from compliance.engine.ownership import look_through
 from compliance.rules.selectors import live_parameters
@@ -35,8 +35,9 @@ class Command(BaseCommand):
         ownership = look_through(frames["beneficial_owners"], frames["customers"])
         params = live_parameters()  # the live rule version
         alerts = monitor(
-            frames["transactions"], frames["policies"], frames["customers"], ownership=ownership, params=params
-        )
+            frames["transactions"], frames["policies"], frames["customers"],
+            screening_hits=screening_hits_frame(), ownership=ownership, params=params,
+        )  # fmt: skip
         done = time.perf_counter()
         self.stdout.write(
             f"{len(frames['transactions']):,} transactions, {len(frames['policies']):,} policies, "
