@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from customers.models import Product
 from insurer.access import require
 from risk.jobs import SKIP_REASON_LABELS
-from risk.selectors import VALUATION_KIND, valuations_for
+from risk.selectors import VALUATION_KIND, valuation_roll_forward, valuations_for
 
 PV_COLUMNS = ["pv_premiums", "pv_claims", "pv_maturities", "pv_annuities", "pv_expenses", "pv_commissions",
               "pv_net_cf", "bel"]  # fmt: skip
@@ -54,6 +54,20 @@ def _cashflow_chart(summary: dict) -> dict:
     }
 
 
+def _roll_forward_rows(roll) -> list[tuple[str, float, str]] | None:
+    """The roll-forward as (label, amount, role) rows: opening, movements, closing."""
+    if roll is None:
+        return None
+    paid = {"claims": _("Claims paid"), "maturities": _("Maturity benefits paid"),
+            "annuities": _("Annuity payments"), "expenses": _("Expenses"), "commissions": _("Commissions")}  # fmt: skip
+    rows = [(_("Opening BEL (valuation date)"), roll.opening_bel, "opening"),
+            (_("Premiums received"), roll.premiums, "movement")]  # fmt: skip
+    rows += [(str(paid[kind]), -amount, "movement") for kind, amount in roll.outgo.items()]
+    rows += [(_("Interest (unwind of the discount)"), roll.interest, "movement"),
+             (_("Closing BEL (month %(m)s)") % {"m": roll.months}, roll.closing_bel, "closing")]  # fmt: skip
+    return rows
+
+
 @login_required
 @require_GET
 def valuation_detail(request, pk: int):
@@ -76,5 +90,6 @@ def valuation_detail(request, pk: int):
         "job": job, "summary": summary, "totals": totals, "products": products, "pv_columns": PV_COLUMNS,
         "by_kind": by_kind, "pv_by_product": PV_BY_PRODUCT, "skipped": skipped,
         "capital": summary.get("capital"), "chart": _cashflow_chart(summary) if summary else None,
+        "roll_forward": _roll_forward_rows(valuation_roll_forward(summary)) if summary else None,
     }  # fmt: skip
     return render(request, "risk/valuation.html", context)
