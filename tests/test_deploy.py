@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -135,3 +136,21 @@ def test_the_container_health_check_passes_when_allowed_hosts_name_the_public_ho
     assert (response.status_code, response.json()) == (200, {"status": "ok"})
     assert client.get("/accounts/login/", HTTP_HOST="localhost:8000").status_code == 400  # the rest stays strict
     assert client.post("/healthz", HTTP_HOST="insurer.example.cn").status_code == 405
+
+
+def test_the_beat_health_check_wants_a_recently_written_schedule_whatever_the_dbm_suffix(tmp_path):
+    check = COMPOSE["services"]["beat"]["healthcheck"]["test"]
+    assert check[0] == "CMD-SHELL" and "/var/lib/insurer" in check[1]
+    assert "--schedule" in COMPOSE["services"]["beat"]["command"]
+    command = check[1].replace("/var/lib/insurer", str(tmp_path))
+
+    def healthy() -> bool:
+        return subprocess.run(["sh", "-c", command], capture_output=True).returncode == 0
+
+    assert not healthy()  # beat never started
+    schedule = tmp_path / "celerybeat-schedule.dat"  # dbm.dumb's name; gdbm writes no suffix
+    schedule.write_bytes(b"x")
+    assert healthy()
+    stale = time.time() - 10 * 60
+    os.utime(schedule, (stale, stale))
+    assert not healthy()  # beat stopped writing: unhealthy
