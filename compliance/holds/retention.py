@@ -177,7 +177,14 @@ def connect() -> None:
         pre_delete.connect(guard_delete, sender=model, dispatch_uid=f"retention-{model._meta.label}")
     if connection.vendor != "postgresql":
         pre_delete.connect(guard_transaction_delete, sender=PolicyTransaction, dispatch_uid="retention-transaction")
-    for model in (Restriction, LegalHold):
+    from compliance.models import Alert, AlertSnooze, Case, CaseEvent, LargeValueReport, SuspiciousTransactionReport
+
+    # The AML investigation's own records are kept like restrictions: alerts with their
+    # explanations, cases and their timelines, snoozes, suspicious and large-value reports (the
+    # regulator may ask for any of them for 10 years; no purge of them is built, so none is
+    # deleted). An alert's rule rows are derived from its explanation and are rewritten on update.
+    kept = (Restriction, LegalHold, Alert, AlertSnooze, Case, CaseEvent, SuspiciousTransactionReport, LargeValueReport)
+    for model in kept:
         pre_delete.connect(guard_compliance_record, sender=model, dispatch_uid=f"retention-{model._meta.label}")
 
 

@@ -101,3 +101,40 @@ def test_restrictions_are_never_deleted_and_roles_are_checked(held_policy, aml_a
         retention.legal_hold_place(actor=aml_analyst, customer=held_policy.policyholder, reason="x")
     with pytest.raises(PermissionDenied):
         retention.record_delete(actor=internal_auditor, record=held_policy, reason="x")
+
+
+def test_the_aml_investigation_records_are_never_deleted(db):
+    """An alert, its case and the case's timeline from a real batch run, and a suspicious
+    transaction report drafted on the case: none can be deleted on any ORM path (queryset or
+    instance), and nothing goes."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import ProtectedError
+
+    from compliance import jobs
+    from compliance import services as aml
+    from compliance.models import Alert, Case, CaseEvent, SuspiciousTransactionReport
+    from insurer.access.services import grant_system
+
+    holder = builders.person(name="王强", birth_date=dt.date(1980, 3, 3), sex="M")
+    policy = builders.policy(holder=holder, issue_date=dt.date(2025, 1, 10), payment_frequency="single",
+                             annual_premium="100000", premium_term_years=1)  # fmt: skip
+    builders.transaction(on=policy, amount="100000", when=timezone.make_aware(dt.datetime(2025, 1, 10, 10)))
+    builders.transaction(on=policy, kind="surrender", amount="70000", payer=None, payee=holder,
+                         when=timezone.make_aware(dt.datetime(2025, 6, 12, 15)))  # fmt: skip
+    jobs._CACHE.clear()
+    jobs.run_batch(actor=None, source="service")
+    case = Case.objects.get()
+    mlro = get_user_model().objects.create_user(username="mlro-ret", password="x-pass-12345")
+    grant_system(user=mlro, role="mlro", reason="test")
+    aml.case_dispose(actor=mlro, case=case, disposition="suspicious", reason="loss accepted")
+    aml.str_draft(actor=mlro, case=case, activity_type="early surrender", grounds="30 per cent loss")
+    with pytest.raises(ProtectedError), transaction.atomic():  # its alerts and report protect the case
+        case.delete()
+    records = [Alert.objects.first(), CaseEvent.objects.first(), SuspiciousTransactionReport.objects.get()]
+    for record in records:
+        with pytest.raises(retention.UnderRetention, match="never deleted"), transaction.atomic():
+            record.delete()
+        with pytest.raises(retention.UnderRetention, match="never deleted"), transaction.atomic():
+            type(record).objects.filter(pk=record.pk).delete()
+    counts = [Alert.objects.count(), Case.objects.count(), SuspiciousTransactionReport.objects.count()]
+    assert counts == [1, 1, 1] and CaseEvent.objects.filter(case=case).exists()
