@@ -4,7 +4,8 @@
   after the commit, by a task.
 - Customers imported in bulk never send a save signal: the onboarding sweep (a beat task
   every few minutes, added to CELERY_BEAT_SCHEDULE here) screens whoever changed since
-  their last screening.
+  their last screening, and re-rates the policyholders whose policies changed since their
+  rating; a nightly beat task re-rates the whole book (premium methods and holdings).
 - ``customers.signals.book_seeded`` (seed_demo): the demo watch list with planted name
   variants (compliance/screening/demo.py).
 """
@@ -44,4 +45,8 @@ def connect() -> None:
         schedule.setdefault(
             "aml-onboarding-sweep",
             {"task": "compliance.screening.tasks.onboarding_sweep_task", "schedule": SWEEP_SECONDS},
+        )
+        schedule.setdefault(
+            "aml-ratings-nightly",
+            {"task": "compliance.screening.tasks.ratings_refresh_task", "schedule": 24 * 3600},
         )

@@ -382,9 +382,23 @@ def customers_needing_screening():
     return Customer.objects.filter(Q(screening__isnull=True) | Q(updated_at__gt=F("screening__screened_at")))
 
 
+def customers_needing_rating():
+    """Policyholders with a policy created or changed since their rating was last computed: a
+    new product, channel or premium is an input of the rating, and imports write policies in
+    bulk, past any save signal. (Payment methods and ownership are caught by the nightly
+    re-rating of the book: transactions and holdings carry no change time.)"""
+    from django.db.models import F, Q
+
+    from customers.models import Policy
+
+    stale = Q(policyholder__aml_rating__isnull=True) | Q(updated_at__gt=F("policyholder__aml_rating__computed_at"))
+    return Policy.objects.filter(stale).values_list("policyholder_id", flat=True).distinct()
+
+
 def onboarding_sweep(*, batch: int = 5_000, limit: int = 250_000) -> dict:
     """Screen the customers created or changed since their last screening (imports write in
-    bulk, past any save signal: this catches them), then rate them; in batches."""
+    bulk, past any save signal: this catches them), then rate them; then re-rate the
+    policyholders whose policies changed since their rating; in batches."""
     from customers.models import Customer
 
     total = {"customers": 0, "hits": 0, "new": 0, "reopened": 0}
@@ -396,6 +410,18 @@ def onboarding_sweep(*, batch: int = 5_000, limit: int = 250_000) -> dict:
         ratings_refresh(customer_ids=ids)
         for k in total:
             total[k] += counts[k]
+    total["rerated"], seen = 0, set()
+    while total["rerated"] < limit:
+        ids = list(customers_needing_rating().order_by("policyholder_id")[:batch])
+        if not ids or seen.issuperset(ids):  # nothing left, or nothing the engine could rate
+            break
+        seen.update(ids)
+        started = timezone.now()
+        ratings_refresh(customer_ids=ids)
+        # An unchanged rating is not rewritten; mark it computed so the same policies are not
+        # taken again by the next batch or sweep.
+        CustomerRiskRating.objects.filter(customer_id__in=ids, computed_at__lt=started).update(computed_at=started)
+        total["rerated"] += len(ids)
     return total
 
 

@@ -31,3 +31,12 @@ def rescreen_changed_entries_task(watchlist_id: int, version: int) -> dict:
 
     entries = _entries({"watchlist": watchlist_id, "version": version})
     return customers_screen(customers=Customer.objects.all(), entries=entries, full=False)
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
+def ratings_refresh_task() -> dict:
+    """Nightly: re-rate the whole book, for the inputs with no change time of their own
+    (payment methods and amounts of premiums, holdings); only changed ratings are written."""
+    from compliance.screening.services import ratings_refresh
+
+    return ratings_refresh()

@@ -98,3 +98,29 @@ def test_profile_page_shows_rating_reasons_and_ownership(client, people, aml_ana
     assert "上海鑫源控股有限公司" in page and "王芳" in page and "18.00" in page and "40.00" in page
     page = client.get(f"/compliance/customers/{people['risky'].customer_ref}/profile/").content.decode()
     assert "high risk jurisdiction (+40)" in page and "2027-10-01" in page
+
+
+def test_a_new_policy_re_rates_its_policyholder_in_the_sweep(people):
+    """The rating is recomputed when its inputs change, not only when the customer is saved: a
+    new policy (the customer itself unchanged, as after a bulk import of policies) is caught by
+    the onboarding sweep.
+    王芳 is low (score 0); a universal-life policy sold online for 300,000 a year on an income of
+    200,000 adds investment product (+10), remote channel (+10), premium over income (+20) = 40:
+    medium (from 25)."""
+    from compliance.screening.models import CustomerScreening
+    from compliance.screening.tasks import ratings_refresh_task
+    from customers.models import Policy
+
+    services.ratings_refresh(today=TODAY)
+    for c in people.values():  # screened already: the sweep has only the re-rating to do
+        CustomerScreening.objects.update_or_create(customer=c, defaults={"screened_at": c.updated_at, "input_hash": ""})
+    assert CustomerRiskRating.objects.get(customer=people["plain"]).rating == "low"
+    product = builders.product(product_code="UL01", kind="universal_life")
+    new = builders.policy(holder=people["plain"], product=product, channel="online", annual_premium=Decimal("300000"))
+    assert new.policyholder_id == people["plain"].pk and not Policy.objects.filter(updated_at__isnull=True).exists()
+    counts = services.onboarding_sweep()
+    rating = CustomerRiskRating.objects.get(customer=people["plain"])
+    assert (rating.rating, float(rating.score), rating.previous_rating) == ("medium", 40.0, "low")
+    assert set(rating.reasons) == {"investment product (+10)", "remote channel (+10)", "premium over income (+20)"}
+    assert counts["rerated"] >= 1 and services.onboarding_sweep()["rerated"] == 0  # taken once
+    assert ratings_refresh_task()["changed"] == 0  # the nightly re-rating finds nothing new
