@@ -6,5 +6,8 @@ from compliance.screening.api import views
 
 urlpatterns = [
     path("aml/screening/hits/", views.HitList.as_view(), name="aml-screening-hits"),
+    path("aml/screening/hits/<int:pk>/", views.HitDetail.as_view(), name="aml-screening-hit"),
+    path("aml/screening/hits/<int:pk>/review/", views.HitReview.as_view(), name="aml-screening-hit-review"),
+    path("aml/screening/hits/<int:pk>/confirm/", views.HitConfirm.as_view(), name="aml-screening-hit-confirm"),
     path("aml/screening/screen/", views.ScreenName.as_view(), name="aml-screening-screen"),
 ]

@@ -115,6 +115,38 @@ def test_hit_review_through_the_screen(client, book, aml_analyst):
     assert ScreeningHit.objects.get(pk=hit.pk).status == "false_match"
 
 
+def test_hit_dispositions_through_the_api(client, book, aml_analyst, mlro, internal_auditor):
+    """The API twin of the hit screens: the analyst proposes a true match (a bad disposition or
+    an empty reason refused naming the field), the analyst cannot confirm it, an auditor cannot
+    review, the MLRO confirms; each write audited under its actor."""
+    services.customers_screen(customers=Customer.objects.all())
+    hit = ScreeningHit.objects.get(customer=book["zhang"])
+    base = f"/api/v1/aml/screening/hits/{hit.pk}/"
+    client.force_login(aml_analyst)
+    assert client.get(base).json()["entry_id"] == "S-1"
+    bad = client.post(base + "review/", {"disposition": "maybe", "reason": "x"}, content_type="application/json")
+    assert bad.status_code == 400 and "disposition" in bad.json()
+    empty = client.post(base + "review/", {"disposition": "true_match", "reason": " "}, content_type="application/json")
+    assert empty.status_code == 400 and "reason" in empty.json()
+    done = client.post(
+        base + "review/", {"disposition": "true_match", "reason": "ID number matches"}, content_type="application/json"
+    )
+    assert done.status_code == 200 and done.json()["status"] == "proposed_true"
+    mine = client.post(base + "confirm/", {"decision": "confirm", "reason": "mine"}, content_type="application/json")
+    assert mine.status_code == 403
+    client.force_login(internal_auditor)
+    audit_try = client.post(base + "review/", {"disposition": "false_match", "reason": "x"},
+                            content_type="application/json")  # fmt: skip
+    assert audit_try.status_code == 403
+    client.force_login(mlro)
+    confirmed = client.post(base + "confirm/", {"decision": "confirm", "reason": "sanctions match confirmed"},
+                            content_type="application/json")  # fmt: skip
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "true_match"
+    assert client.get("/api/v1/aml/screening/hits/999999/").status_code == 404
+    actions = list(AuditEvent.objects.filter(object_id=str(hit.pk)).values_list("action", "actor_name"))
+    assert ("screening.review", aml_analyst.username) in actions and ("screening.confirm", mlro.username) in actions
+
+
 def test_api_screen_a_name(client, listed, integrator):
     client.force_login(integrator)
     response = client.post(
