@@ -16,6 +16,8 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection
 
+from compliance.engine.ownership import nominee_by_name
+
 TRANSACTIONS_SQL = """
 SELECT t.id AS row_id, t.txn_ref, p.policy_ref, t.kind, t.timestamp, t.amount, t.method,
        payer.customer_ref AS payer_ref, payee.customer_ref AS payee_ref, t.account_ref, t.counterparty_country
@@ -57,7 +59,8 @@ WHERE h.status <> 'false_match' AND e.active
 ORDER BY h.id
 """
 OWNERS_SQL = """
-SELECT org.customer_ref AS organisation_ref, owner.customer_ref AS owner_ref, b.share_pct, b.control
+SELECT org.customer_ref AS organisation_ref, owner.customer_ref AS owner_ref, b.share_pct, b.control,
+       owner.name AS owner_name
 FROM customers_beneficialowner b
 JOIN customers_customer org ON org.id = b.organisation_id JOIN customers_customer owner ON owner.id = b.owner_id
 """
@@ -109,6 +112,9 @@ def book_frames() -> dict[str, pd.DataFrame]:
     owners = _frame(OWNERS_SQL)
     owners["share_pct"] = owners["share_pct"].astype(float)
     owners["control"] = owners["control"].isin(["t", "True", "true", "1"])
+    # A holding by a nominee is flagged from the owner's name (代持, nominee, ...), as on the
+    # profile page: the owners' names only, not the whole book's.
+    owners["nominee"] = nominee_by_name(owners.pop("owner_name"))
     return {"transactions": transactions, "policies": policies, "customers": customers, "beneficial_owners": owners}
 
 

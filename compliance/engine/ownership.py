@@ -28,6 +28,12 @@ NOMINEE_MARKERS = ("nominee", "代持", "名义持有", "代理持股", "trustee
 SEARCH_DEPTH_LIMIT = 12  # a path still at an organisation after this many links is a cycle
 
 
+def nominee_by_name(names) -> np.ndarray:
+    """True where a holder's name carries a nominee marker (the ``nominee`` column of a
+    beneficial-owners frame, for callers that read the owners' names with the holdings)."""
+    return np.array([any(m in str(n or "").lower() for m in NOMINEE_MARKERS) for n in names], dtype=bool)
+
+
 def _orgs_in_or_reaching_cycles(org_edges: pd.DataFrame) -> set:
     """Kahn-style peeling: repeatedly drop organisations with no organisation owners left;
     whatever cannot be dropped sits on a cycle or owns (through a chain) something that does."""
@@ -71,7 +77,7 @@ def look_through(
         org_kinds |= set(customers.loc[customers["kind"] == "organisation", "customer_ref"])
         if "name" in customers:
             names = dict(zip(customers["customer_ref"], customers["name"].fillna("").astype(str), strict=False))
-    marked = e["owner_ref"].map(lambda r: any(m in names.get(r, "").lower() for m in NOMINEE_MARKERS))
+    marked = nominee_by_name([names.get(r, "") for r in e["owner_ref"]])
     e["nominee"] = nominee | marked
     e["link_control"] = e["control"] | (e["share"] > 0.5)
     e["owner_is_org"] = e["owner_ref"].isin(org_kinds)

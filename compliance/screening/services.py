@@ -548,12 +548,17 @@ def rating_frames(customer_ids=None) -> dict:
     bo = pd.DataFrame(
         list(
             BeneficialOwner.objects.values_list(
-                "organisation__customer_ref", "owner__customer_ref", "share_pct", "control"
+                "organisation__customer_ref", "owner__customer_ref", "share_pct", "control", "owner__name"
             )
         ),
-        columns=["organisation_ref", "owner_ref", "share_pct", "control"],
+        columns=["organisation_ref", "owner_ref", "share_pct", "control", "owner_name"],
     )
     bo["share_pct"] = bo["share_pct"].astype(float)
+    # A holding by a nominee (代持, nominee, ... in the owner's name) makes its organisation
+    # opaque, as on the profile page and in the monitoring batch.
+    from compliance.engine.ownership import nominee_by_name
+
+    bo["nominee"] = nominee_by_name(bo.pop("owner_name"))
     hits = ScreeningHit.objects.filter(status=Status.TRUE_MATCH)
     if customer_ids is not None:
         hits = hits.filter(customer_id__in=customer_ids)

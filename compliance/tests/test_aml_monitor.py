@@ -113,3 +113,22 @@ def test_a_false_match_raises_no_l13_and_a_confirmed_sanctions_match_freezes(tmp
     ScreeningHit.objects.update(status="true_match")
     rows = [r for r in _export(tmp_path) if r["policy_ref"] == policy.policy_ref]
     assert rows and all(r["rule_id"] == "L13" and r["tier"] == "freeze" for r in rows)
+
+
+def test_a_nominee_holding_makes_the_organisation_opaque_in_the_batch(tmp_path):
+    """L12 (opaque ownership) on a nominee: the organisation's only owner holds 100% with
+    control, but as a nominee (代持 in the name). The batch reads the owners' names, as the
+    profile page does, so the holding is flagged; the same owner without the marker is not."""
+    from customers.models import BeneficialOwner
+
+    org = builders.organisation(name="深圳恒达贸易有限公司")
+    insured = builders.person(name="赵敏", birth_date=dt.date(1975, 4, 4))
+    policy = builders.policy(holder=org, insured=insured, issue_date=dt.date(2025, 2, 1))
+    builders.transaction(on=policy, amount="1500", payer=org, when=_at(2025, 2, 1, 10), account_ref="ACC-7")
+    owner = builders.person(name="赵敏", birth_date=dt.date(1975, 4, 4))
+    BeneficialOwner.objects.create(organisation=org, owner=owner, share_pct=Decimal("100"), control=True)
+    assert not [r for r in _export(tmp_path) if "L12" in r["rule_id"].split(";")]
+    owner.name = "赵敏(代持)"
+    owner.save()
+    l12 = [r for r in _export(tmp_path) if "L12" in r["rule_id"].split(";")]
+    assert [(r["customer_ref"], r["policy_ref"]) for r in l12] == [(org.customer_ref, policy.policy_ref)]

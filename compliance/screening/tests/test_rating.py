@@ -124,3 +124,15 @@ def test_a_new_policy_re_rates_its_policyholder_in_the_sweep(people):
     assert set(rating.reasons) == {"investment product (+10)", "remote channel (+10)", "premium over income (+20)"}
     assert counts["rerated"] >= 1 and services.onboarding_sweep()["rerated"] == 0  # taken once
     assert ratings_refresh_task()["changed"] == 0  # the nightly re-rating finds nothing new
+
+
+def test_a_nominee_owner_makes_the_organisation_opaque_in_its_rating(people):
+    """The rating's look-through reads the owners' names: a 100% controlling owner holding as a
+    nominee (代持) leaves the organisation with no named natural person, a rating reason."""
+    lone = builders.organisation(name="广州明远咨询有限公司")
+    owner = builders.person(name="陈晨(代持)", birth_date=dt.date(1982, 2, 2))
+    BeneficialOwner.objects.create(organisation=lone, owner=owner, share_pct=Decimal("100"), control=True)
+    services.ratings_refresh(customer_ids=[lone.pk], today=TODAY)
+    rating = CustomerRiskRating.objects.get(customer=lone)
+    assert "organisation opaque (+30)" in rating.reasons
+    assert any(r.startswith("ownership:") and "nominee" in r for r in rating.reasons), rating.reasons
