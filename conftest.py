@@ -61,7 +61,8 @@ def _fast_password_hashing(settings):
 
 
 # Reference data the migrations load (departments and the incompatible-duties matrix, the
-# clock rules, the first authorisation matrix, the shipped bases as approved assumption sets).
+# clock rules, the first authorisation matrix, the shipped bases as approved assumption sets and
+# cross_default's annuitant-table version submitted for approval).
 # Django's flush empties every table after a transactional test, so it is loaded again after
 # each flush, as a fresh database has it.
 REFERENCE_DATA = [
@@ -69,6 +70,7 @@ REFERENCE_DATA = [
     ("insurer.clocks.migrations.0003_time_limit_per_clock", "load"),
     ("insurer.approvals.migrations.0002_seed_matrix_v1", "forward"),
     ("risk.migrations.0003_shipped_bases", "forward"),
+    ("risk.migrations.0006_cross_default_annuitant_tables", "forward"),
 ]
 
 

@@ -18,7 +18,7 @@ from risk.engine import basis_schema
 from risk.engine.bases import basis_file, load_basis
 from risk.models import SYSTEM_APPROVAL, AssumptionSet
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("without_shipped_proposal")]
 BASICLIFE_POINTS = str(basis_file("basiclife", "model_points.csv"))
 
 

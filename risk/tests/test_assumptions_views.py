@@ -11,7 +11,7 @@ from django.test import Client
 
 from risk.models import AssumptionSet
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("without_shipped_proposal")]
 
 
 def client_for(user) -> Client:

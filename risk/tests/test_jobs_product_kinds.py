@@ -116,7 +116,7 @@ def test_rule5_applies_mortality_and_longevity_by_policy():
 
 
 def test_a_basis_with_annuity_tables_and_incidence_values_annuitants_on_them_and_critical_illness(
-    actuary, chief_actuary
+    actuary, chief_actuary, without_shipped_proposal
 ):
     """Version 2 of cross_default adds annuity_mortality (CL5/CL6) and critical_illness_incidence
     2.5 (approved, maker-checker): the annuity is valued on CL5, critical illness is valued
