@@ -29,6 +29,7 @@ from risk.engine.shocks import (
     cross_stress_tests,
     load_shock_table,
     solvency2_life_scenarios,
+    user_scenarios,
 )
 from risk.engine.solvency import (
     CrossSolvencyResult,
@@ -85,10 +86,13 @@ class Run:
 
 
 def run_valuation(*, model_points: str, basis: str, scenarios: str = "base", government_curve_file: str | None = None,
-                  on: dt.date | None = None, engine: str = "numba") -> Run:  # fmt: skip
+                  on: dt.date | None = None, engine: str = "numba",
+                  scenarios_file: str | None = None) -> Run:  # fmt: skip
     """Project ``model_points`` on the approved assumption set ``basis`` (NAME or NAME:VERSION)
-    under ``scenarios``: "base" (the curve only), "cross" (the 16 C-ROSS scenarios) or "stress"
-    (Attachments 4 and 6). An unknown or unapproved set is refused before anything is read."""
+    under ``scenarios``: "base" (the curve only), "cross" (the 16 C-ROSS scenarios), "stress"
+    (Attachments 4 and 6) or "user" (base + the user-defined scenarios of ``scenarios_file``,
+    YAML, risk/engine/shocks.py ``user_scenarios``). An unknown or unapproved set, and a bad
+    scenario file (naming the scenario and field), are refused before anything is projected."""
     from risk import assumptions
 
     try:
@@ -98,9 +102,27 @@ def run_valuation(*, model_points: str, basis: str, scenarios: str = "base", gov
         raise InputError(str(exc)) from None
     points = read_model_points_csv(model_points)
     curve, label = discount_curve(chosen_basis, government_curve_file, on)
-    scenario_set, shocked = scenario_set_for(scenarios, curve, on)
+    if scenarios == "user":
+        scenario_set, shocked = _user_scenario_set(scenarios_file, curve)
+    else:
+        scenario_set, shocked = scenario_set_for(scenarios, curve, on)
     result = project(points, chosen_basis, scenario_set, engine=engine, cashflows=False)
     return Run(result=result, shocked=shocked, curve_label=label, assumption_set=chosen.run_reference())
+
+
+def _user_scenario_set(path: str | None, curve: np.ndarray) -> tuple[ScenarioSet, ShockedScenarios]:
+    """Base + the user's scenarios. A short base curve (a basis's one flat rate) is held to
+    CURVE_YEARS first, as the regulator's builders do, so a shock given by year reaches past
+    year 1 instead of being cut at the curve's length."""
+    if not path:
+        raise InputError("user scenarios need a scenario file (YAML)")
+    curve = np.asarray(curve, dtype=float)
+    held = np.concatenate([curve, np.full(max(CURVE_YEARS - curve.size, 0), curve[-1])])
+    try:
+        shocked = user_scenarios(Path(path), held)
+    except ValueError as exc:
+        raise InputError(f"{Path(path).name}: {exc}") from None
+    return shocked.scenarios, shocked
 
 
 def scenario_set_for(

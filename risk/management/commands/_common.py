@@ -36,6 +36,7 @@ def run(options, scenarios: str) -> runs.Run:
             government_curve_file=options["government_curve"],
             on=options["date"],
             engine=options["engine"],
+            scenarios_file=options.get("scenarios_file"),
         )
     except (ModelPointError, runs.InputError, FileNotFoundError, ValueError) as exc:
         raise CommandError(str(exc)) from None

@@ -6,14 +6,19 @@ from risk.management.commands._common import add_inputs, basis_label, money, run
 class Command(BaseCommand):
     help = (
         "Run the regulator's stress tests (C-ROSS Attachment 4 scenarios 1-3 and the sensitivity, "
-        "the Attachment 6 cash-flow test) on model points and print the liability under each against the base."
+        "the Attachment 6 cash-flow test) on model points and print the liability under each against the base; "
+        "with --scenarios, the user-defined scenarios of a YAML file instead."
     )
 
     def add_arguments(self, parser):
         add_inputs(parser)
+        parser.add_argument(
+            "--scenarios", dest="scenarios_file", metavar="FILE.yaml",
+            help="user-defined scenarios (name, source and shocks; docs/actuarial.md) instead of the regulator's",
+        )  # fmt: skip
 
     def handle(self, *args, **options):
-        result = run(options, "stress")
+        result = run(options, "user" if options.get("scenarios_file") else "stress")
         totals = result.result.totals()
         base = totals.loc["base", "bel"]
         self.stdout.write(
