@@ -280,6 +280,7 @@ SPECTACULAR_SETTINGS = {
         "StrStatusEnum": "compliance.models.SuspiciousTransactionReport.Status",
         "LvtrStatusEnum": "compliance.models.LargeValueReport.Status",
         "ScreeningHitStatusEnum": "compliance.screening.models.ScreeningHit.Status",
+        "RuleVersionStatusEnum": "compliance.rules.models.RuleVersion.Status",
     },
 }
 

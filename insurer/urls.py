@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("insurer.access.api_urls")),
     path("", include("compliance.api.urls")),
     path("", include("compliance.screening.api.urls")),
+    path("", include("compliance.rules.api_urls")),
     path("risk/", include("risk.api.urls")),
     path("", include("compliance.holds.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
