@@ -128,7 +128,10 @@ class RunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gene
         if job.status != Job.Status.SUCCEEDED:
             return Response({"detail": _("The run has not succeeded."), "status": job.status},
                             status=status.HTTP_409_CONFLICT)  # fmt: skip
-        return Response(job.result_summary)
+        return Response(self.results_body(job.result_summary))
+
+    def results_body(self, summary: dict) -> dict:
+        return summary
 
 
 def _schema(noun: str, kind: str):
@@ -155,6 +158,18 @@ def _schema(noun: str, kind: str):
 @_schema("valuation", VALUATION_KIND)
 class ValuationRunViewSet(RunViewSet):
     kind = VALUATION_KIND
+
+    def results_body(self, summary: dict) -> dict:
+        """The summary and, as on the results page, the expected reserve roll-forward over the
+        first projection year (null when the run has no cash flows or its set changed)."""
+        from risk.selectors import valuation_roll_forward
+
+        roll = valuation_roll_forward(summary or {})
+        body = None if roll is None else {
+            "months": roll.months, "opening_bel": roll.opening_bel, "premiums": roll.premiums, "outgo": roll.outgo,
+            "interest": roll.interest, "closing_bel": roll.closing_bel,
+        }  # fmt: skip
+        return {**(summary or {}), "reserve_roll_forward": body}
 
 
 @_schema("stress", STRESS_KIND)

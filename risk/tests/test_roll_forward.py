@@ -64,3 +64,12 @@ def test_the_results_page_rolls_the_runs_base_bel_forward_a_year(actuary):
     assert 'data-testid="roll-forward"' in page
     assert "Opening BEL (valuation date)" in page and "Closing BEL (month 12)" in page
     assert "Interest (unwind of the discount)" in page
+    # The API twin gives the same roll-forward with the results.
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=actuary)[0].key}")
+    body = api.get(f"/api/v1/risk/valuations/{job.pk}/results/").json()["reserve_roll_forward"]
+    assert body["opening_bel"] == pytest.approx(summary["totals"]["base"]["bel"], rel=1e-9)
+    assert body["closing_bel"] == pytest.approx(roll.closing_bel, rel=1e-12) and body["months"] == 12
