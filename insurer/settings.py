@@ -281,6 +281,7 @@ SPECTACULAR_SETTINGS = {
         "LvtrStatusEnum": "compliance.models.LargeValueReport.Status",
         "ScreeningHitStatusEnum": "compliance.screening.models.ScreeningHit.Status",
         "RuleVersionStatusEnum": "compliance.rules.models.RuleVersion.Status",
+        "AmlRiskRatingEnum": "compliance.screening.models.CustomerRiskRating.Rating",
     },
 }
 

@@ -2,7 +2,9 @@
 the API twins of the hit screens' dispositions (``review``: an analyst's true / false match
 with the reason; ``confirm``: the MLRO's confirmation or rejection of a proposed true match,
 never their own), each calling its service, and a ``POST screen`` of one name for an
-onboarding check (nothing stored)."""
+onboarding check (nothing stored). ``customers/<ref>/risk/`` is the twin of the customer risk
+profile (rating with reasons and review date, EDD tasks, hits, the ownership look-through);
+``edd/<id>/complete/`` records an EDD task's findings."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance.screening import selectors, services
-from compliance.screening.models import ScreeningHit
+from compliance.screening.models import CustomerRiskRating, EddTask, ScreeningHit
 from insurer.access import get_for_user, require
 from insurer.pagination import ApiCursorPagination
 
@@ -178,3 +180,83 @@ class HitConfirm(APIView):
             reason=data.validated_data["reason"],
         )
         return Response(HitSerializer(_hit(request, done.pk)).data)
+
+
+class EddCompleteRequest(serializers.Serializer):
+    findings = serializers.CharField(max_length=8000)
+
+
+class EddSerializer(serializers.ModelSerializer):
+    completed_by = serializers.CharField(source="completed_by.username", default=None)
+
+    class Meta:
+        model = EddTask
+        fields = ["id", "status", "reason", "opened_at", "due", "findings", "completed_by", "completed_at"]
+
+
+class RatingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustomerRiskRating
+        fields = ["rating", "computed_rating", "previous_rating", "score", "reasons", "computed_at", "review_months",
+                  "next_review"]  # fmt: skip
+
+
+class OwnerSerializer(serializers.Serializer):
+    customer_ref = serializers.CharField()
+    effective_pct = serializers.FloatField()
+    control = serializers.BooleanField()
+    depth = serializers.IntegerField()
+    named = serializers.BooleanField(help_text="a beneficial owner: 25 per cent or more, or in control")
+    nominee = serializers.BooleanField()
+
+
+class ProfileSerializer(serializers.Serializer):
+    customer_ref = serializers.CharField()
+    kind = serializers.CharField()
+    rating = RatingSerializer(allow_null=True)
+    edd_tasks = EddSerializer(many=True)
+    hits = HitSerializer(many=True)
+    owners = OwnerSerializer(many=True, help_text="organisations: the natural persons found by the look-through")
+    ownership_flags = serializers.CharField(help_text="organisations: deep chain, cycle, nominee, nobody named")
+
+
+class CustomerRisk(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="A customer's risk profile (the twin of the profile page)",
+                   responses={200: ProfileSerializer, 403: REFUSALS[403], 404: REFUSALS[404]})  # fmt: skip
+    def get(self, request, ref: str, **kwargs):
+        from compliance.screening import ownership_view
+
+        require(request.user, P + "view_customerriskrating", _("Your role may not see customer risk profiles."))
+        customer = get_for_user(selectors.customers_for_profile(), request.user, customer_ref=ref)
+        ownership = ownership_view.for_customer(customer)
+        owners = [
+            {"customer_ref": o["customer"].customer_ref, **{k: o[k] for k in ("effective_pct", "control", "depth",
+                                                                            "named", "nominee")}}
+            for o in ownership.get("owners", [])
+        ]  # fmt: skip
+        body = {
+            "customer_ref": customer.customer_ref,
+            "kind": customer.kind,
+            "rating": CustomerRiskRating.objects.filter(customer=customer).first(),
+            "edd_tasks": customer.edd_tasks.select_related("completed_by").order_by("-opened_at"),
+            "hits": selectors.hits_for_detail().filter(customer=customer).order_by("-score"),
+            "owners": owners,
+            "ownership_flags": ownership.get("flags", ""),
+        }
+        return Response(ProfileSerializer(body).data)
+
+
+class EddComplete(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(summary="Complete an enhanced due diligence task with its findings (AML analyst)",
+                   request=EddCompleteRequest, responses={200: EddSerializer, **REFUSALS})  # fmt: skip
+    def post(self, request, pk: int, **kwargs):
+        task = get_for_user(selectors.edd_for(request.user), request.user, pk=pk)
+        require(request.user, P + "complete_eddtask", _("Your role may not complete enhanced due diligence."))
+        data = EddCompleteRequest(data=request.data)
+        data.is_valid(raise_exception=True)
+        done = services.edd_complete(actor=request.user, task=task, findings=data.validated_data["findings"])
+        return Response(EddSerializer(done).data)

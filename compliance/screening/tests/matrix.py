@@ -136,6 +136,23 @@ ENDPOINTS = [
         content_type="application/json",
     ),
     Endpoint(
+        "aml-customer-risk",
+        lambda w: f"/api/v1/aml/customers/{w['aml_person'].customer_ref}/risk/",
+        VIEW_RATING,
+        api=True,
+    ),
+    Endpoint(
+        "aml-edd-complete",
+        lambda w: f"/api/v1/aml/edd/{w['aml_edd'].pk}/complete/",
+        P + "complete_eddtask",
+        kind=WRITE,
+        method="post",
+        api=True,
+        object_permission=P + "view_eddtask",
+        data=lambda w: {"findings": "source of wealth documented"},
+        content_type="application/json",
+    ),
+    Endpoint(
         "aml-screening-screen",
         lambda w: "/api/v1/aml/screening/screen/",
         P + "screen_name",

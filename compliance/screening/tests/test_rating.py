@@ -136,3 +136,31 @@ def test_a_nominee_owner_makes_the_organisation_opaque_in_its_rating(people):
     rating = CustomerRiskRating.objects.get(customer=lone)
     assert "organisation opaque (+30)" in rating.reasons
     assert any(r.startswith("ownership:") and "nominee" in r for r in rating.reasons), rating.reasons
+
+
+def test_the_risk_profile_and_edd_through_the_api(client, people, aml_analyst, internal_auditor):
+    """The API twin of the profile page: the rating with its reasons and review date, the EDD
+    task, and for an organisation the look-through (李强 40% direct, named; 王芳 60% x 30% = 18%,
+    not named). The analyst completes the EDD task (empty findings refused by field); the
+    auditor reads but may not complete it."""
+    services.ratings_refresh(today=TODAY)
+    client.force_login(internal_auditor)
+    risky = client.get(f"/api/v1/aml/customers/{people['risky'].customer_ref}/risk/").json()
+    assert (risky["rating"]["rating"], float(risky["rating"]["score"]), risky["rating"]["next_review"]) == (
+        "high", 100.0, "2027-10-01"
+    )  # fmt: skip
+    assert "high risk jurisdiction (+40)" in risky["rating"]["reasons"] and risky["edd_tasks"][0]["status"] == "open"
+    org = client.get(f"/api/v1/aml/customers/{people['org'].customer_ref}/risk/").json()
+    owners = {o["customer_ref"]: (round(o["effective_pct"], 6), o["named"]) for o in org["owners"]}
+    assert owners == {people["risky"].customer_ref: (40.0, True), people["plain"].customer_ref: (18.0, False)}
+    task = EddTask.objects.get(customer=people["risky"])
+    url = f"/api/v1/aml/edd/{task.pk}/complete/"
+    assert client.post(url, {"findings": "x"}, content_type="application/json").status_code == 403
+    client.force_login(aml_analyst)
+    empty = client.post(url, {"findings": " "}, content_type="application/json")
+    assert empty.status_code == 400 and "findings" in empty.json()
+    done = client.post(url, {"findings": "source of funds verified"}, content_type="application/json")
+    assert done.status_code == 200 and (done.json()["status"], done.json()["completed_by"]) == (
+        "completed", aml_analyst.username
+    )  # fmt: skip
+    assert client.get("/api/v1/aml/customers/NOPE/risk/").status_code == 404
