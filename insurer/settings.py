@@ -282,6 +282,8 @@ SPECTACULAR_SETTINGS = {
         "ScreeningHitStatusEnum": "compliance.screening.models.ScreeningHit.Status",
         "RuleVersionStatusEnum": "compliance.rules.models.RuleVersion.Status",
         "AmlRiskRatingEnum": "compliance.screening.models.CustomerRiskRating.Rating",
+        "RestrictionKindEnum": "compliance.holds.models.Restriction.Kind",
+        "RestrictionSourceEnum": "compliance.holds.models.Restriction.Source",
     },
 }
 
@@ -327,6 +329,8 @@ CELERY_BEAT_SCHEDULE = {
     "jobs-recover-minutely": {"task": "insurer.jobs.tasks.jobs_recover_task", "schedule": 60},
     # Regulatory clocks: fire escalation steps and record breaches (docs/clocks.md).
     "clocks-tick-5min": {"task": "insurer.clocks.tasks.clocks_tick_task", "schedule": 300},
+    # Object grants: add guardian rows on the start date, remove them after the end date.
+    "access-object-grants-5min": {"task": "insurer.access.tasks.object_grants_sweep_task", "schedule": 300},
 }
 
 # --- E-mail (notifications) ------------------------------------------------------------

@@ -135,3 +135,49 @@ class SodException(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.role} + {self.other_role} until {self.valid_to}"
+
+
+class ObjectGrant(models.Model):
+    """One permission on one object (a django-guardian row) for one user, between two dates.
+
+    Maker-checker like a role grant: requested by one person, approved by another access
+    administrator; the guardian row exists only while an approved grant is in force (the
+    access sweep adds it on the start date and removes it after the end date), so
+    ``restrict()`` keeps reading guardian alone (insurer/access/object_grants.py)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        ACTIVE = "active", _("Active")
+        REFUSED = "refused", _("Refused")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="object_grants",
+                             verbose_name=_("user"))  # fmt: skip
+    permission = models.ForeignKey("auth.Permission", on_delete=models.PROTECT, verbose_name=_("permission"))
+    object_pk = models.CharField(_("object id"), max_length=64)
+    object_repr = models.CharField(_("object"), max_length=200)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.TextField(_("reason"))
+    requested_by = models.CharField(_("requested by"), max_length=150)
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.CharField(_("decided by"), max_length=150, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("object grant")
+        verbose_name_plural = _("object grants")
+        ordering = ["-requested_at"]
+        permissions = [("approve_objectgrant", _("Can approve or refuse object grants"))]
+        constraints = [
+            models.CheckConstraint(name="object_grant_dates_ordered", condition=Q(valid_to__gte=F("valid_from"))),
+            models.CheckConstraint(name="object_grant_checker_not_maker",
+                                   condition=Q(decided_by="") | ~Q(decided_by=F("requested_by"))),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["status", "valid_to"], name="object_grant_sweep_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.permission.codename} · {self.object_repr}"
