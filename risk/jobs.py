@@ -243,7 +243,9 @@ def run_chunk(parameters: dict, spec: dict) -> dict:
         age_band, duration_band = GROUPINGS[parameters["grouping"]]
         frame = group_model_points(frame, age_band=age_band, duration_band_months=duration_band)
     out["model_points"] = len(frame)
-    scenario_set, _shocked = runs.scenario_set_for(parameters["scenarios"], basis.pricing_spot_curve, valuation_date)
+    scenario_set, _shocked = runs.scenario_set_for(
+        parameters["scenarios"], basis.pricing_spot_curve, valuation_date, user=parameters.get("user_scenarios")
+    )
     points = model_points_from_frame(frame.drop(columns=["product_code", "product_kind"]))
     result = project(points, basis, scenario_set, cashflows=True)
     out["totals"] = {name: row.to_dict() for name, row in result.totals().iterrows()}

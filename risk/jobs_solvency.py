@@ -232,12 +232,50 @@ class StressForm(SolvencyForm):
     maturing_fixed_income = _money(
         _("Fixed income maturing within a year (CNY)"), _("The cash-flow test loses a tenth of it.")
     )
+    user_scenarios = forms.CharField(
+        label=_("User-defined scenarios (YAML, optional)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "spellcheck": "false", "class": "font-monospace"}),
+        help_text=_("Projected beside the regulator's and reported against capital the same way. The same YAML as "
+                    "manage.py stress --scenarios: a list under 'scenarios', each with name, source and any of "
+                    "mortality_mult, mortality_add, lapse_mult, lapse_floor, expense_mult, inflation_add, "
+                    "new_business_mult, spot_shift, spot_mult or spot_rates, equity_change, "
+                    "fixed_income_default_loss, maturing_fixed_income_loss (docs/actuarial.md)."),
+    )  # fmt: skip
     ZERO_DEFAULTS = (
         *(n for n in SolvencyForm.ZERO_DEFAULTS if n not in SOLVENCY2_CAPITAL),
         "equity_holdings",
         "fixed_income_holdings",
         "maturing_fixed_income",
     )
+
+    def clean(self):
+        data = super().clean()
+        text = (data.get("user_scenarios") or "").strip()
+        if not text:
+            # Absent rather than empty: a run without user scenarios keeps the parameters (and
+            # so the input hash) it had before the field existed.
+            data.pop("user_scenarios", None)
+            return data
+        from risk import runs
+
+        try:
+            runs.user_scenario_set(text, _base_curve(data.get("assumption_set")))
+        except runs.InputError as exc:
+            self.add_error("user_scenarios", str(exc))
+        data["user_scenarios"] = text  # kept in the run's parameters, hence in its input hash
+        return data
+
+
+def _base_curve(assumption_set: dict | None):
+    """The curve the chunks build the scenarios on (the basis's), for validating user scenarios
+    against its length; a flat 100-year curve when the basis itself was refused."""
+    import numpy as np
+
+    from risk import assumptions
+
+    if assumption_set is None:
+        return np.full(100, 0.03)
+    return assumptions.basis_for_run(assumption_set).pricing_spot_curve
 
 
 # --------------------------------------------------------------------------- chunks and reduce
@@ -253,11 +291,16 @@ def solvency_chunk(parameters: dict, spec: dict) -> dict:
 
 def stress_chunk(parameters: dict, spec: dict) -> dict:
     """The 16 C-ROSS scenarios, and the 15 capital shocks on each of the six stressed bases
-    ("S|C"; "S|base" is stress S itself, so it also gives each stress's liability)."""
-    return {
+    ("S|C"; "S|base" is stress S itself, so it also gives each stress's liability); with
+    user-defined scenarios, the same on each of them."""
+    out = {
         "cross": valuation_jobs.run_chunk(_with(parameters, "cross"), spec),
         "under_stress": valuation_jobs.run_chunk(_with(parameters, "cross_under_stress"), spec),
     }
+    if parameters.get("user_scenarios"):
+        # The user's scenarios the same way: "U|base" is U itself, "U|C" the capital shocks on it.
+        out["user_under_stress"] = valuation_jobs.run_chunk(_with(parameters, "user_under_stress"), spec)
+    return out
 
 
 def _number(parameters: dict, name: str, default: float = 0.0) -> float:
@@ -456,7 +499,15 @@ def stressed_capital(parameters: dict, under_stress: dict, name: str, adverse: d
 
 
 def stress_results(
-    parameters: dict, totals: dict, position: dict, under_stress: dict | None = None, adverse: dict | None = None
+    parameters: dict,
+    totals: dict,
+    position: dict,
+    under_stress: dict | None = None,
+    adverse: dict | None = None,
+    *,
+    names: tuple[str, ...] = STRESS_SCENARIOS,
+    asset_shocks: dict | None = None,
+    sources: dict | None = None,
 ) -> list[dict]:
     """Each stress scenario against capital: liability change + asset loss off both capitals;
     the minimum capital recomputed after the stress (``under_stress``: the capital shocks on
@@ -466,16 +517,17 @@ def stress_results(
 
     from risk.engine.shocks import cross_stress_tests, load_shock_table
 
-    table = load_shock_table("cross", dt.date.fromisoformat(parameters["valuation_date"]))
-    # The asset-side shocks do not depend on the curve: any valid curve gives them.
-    asset_shocks = cross_stress_tests(table, np.full(100, 0.03)).asset_shocks
+    if asset_shocks is None:
+        table = load_shock_table("cross", dt.date.fromisoformat(parameters["valuation_date"]))
+        # The asset-side shocks do not depend on the curve: any valid curve gives them.
+        asset_shocks = cross_stress_tests(table, np.full(100, 0.03)).asset_shocks
     equity = _number(parameters, "equity_holdings")
     fixed_income = _number(parameters, "fixed_income_holdings")
     maturing = _number(parameters, "maturing_fixed_income")
     base_bel = float(totals.get("base", {}).get("bel", 0.0))
     mc = position["minimum_capital"]
     rows = []
-    for name in STRESS_SCENARIOS:
+    for name in names:
         bel = float(totals.get(name, {}).get("bel", base_bel))
         shock = asset_shocks.get(name)
         asset_loss = 0.0
@@ -514,7 +566,30 @@ def stress_results(
                 and ratio_comprehensive >= position["comprehensive_minimum"],
             }
         )
+        if sources is not None:
+            rows[-1].update({"user_defined": True, "source": sources.get(name, "")})
     return rows
+
+
+def user_stress(parameters: dict, results: list[dict], position: dict) -> dict:
+    """The user-defined scenarios against capital exactly as the regulator's stresses: each
+    one's liability from "U|base", the minimum capital after it from the capital shocks on it
+    ("U|C"), the asset loss from its equity_change / fixed_income_default_loss /
+    maturing_fixed_income_loss on the holdings given."""
+    from risk import runs
+    from risk.engine.shocks import UNDER_STRESS_SEPARATOR
+
+    shocked = runs.user_scenario_set(parameters["user_scenarios"], _base_curve(parameters.get("assumption_set")))
+    names = tuple(shocked.names[1:])
+    under = valuation_jobs.reduce(_with(parameters, "user_under_stress"), results)
+    base_suffix = f"{UNDER_STRESS_SEPARATOR}base"
+    totals = {"base": position["base_totals"]}
+    totals.update({k[: -len(base_suffix)]: v for k, v in under["totals"].items() if k.endswith(base_suffix)})
+    rows = stress_results(
+        parameters, totals, position["solvency"], under["totals"], under.get("adverse_by_policy"),
+        names=names, asset_shocks=dict(shocked.asset_shocks), sources=dict(shocked.scenarios.sources),
+    )  # fmt: skip
+    return {"totals": {n: totals[n] for n in ("base", *names) if n in totals}, "rows": rows}
 
 
 def stress_reduce(parameters: dict, results: list[dict]) -> dict:
@@ -531,6 +606,10 @@ def stress_reduce(parameters: dict, results: list[dict]) -> dict:
     summary["stress"] = stress_results(
         parameters, stress_totals, summary["solvency"], under_stress, under.get("adverse_by_policy")
     )
+    if parameters.get("user_scenarios"):
+        position = {"base_totals": summary["totals"].get("base", {}), "solvency": summary["solvency"]}
+        user = user_stress(parameters, [r["user_under_stress"] for r in results], position)
+        summary["user_stress_totals"], summary["user_stress"] = user["totals"], user["rows"]
     summary["holdings"] = {
         name: _number(parameters, name)
         for name in ("equity_holdings", "fixed_income_holdings", "maturing_fixed_income")

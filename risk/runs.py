@@ -22,6 +22,7 @@ from risk.engine.modelpoints import read_model_points_csv
 from risk.engine.projection import ProjectionResult, project
 from risk.engine.scenario_set import ScenarioSet
 from risk.engine.shocks import (
+    UNDER_STRESS_SEPARATOR,
     ShockedScenarios,
     cross_base_curve_in_force,
     cross_standard_scenarios,
@@ -111,26 +112,51 @@ def run_valuation(*, model_points: str, basis: str, scenarios: str = "base", gov
 
 
 def _user_scenario_set(path: str | None, curve: np.ndarray) -> tuple[ScenarioSet, ShockedScenarios]:
-    """Base + the user's scenarios. A short base curve (a basis's one flat rate) is held to
-    CURVE_YEARS first, as the regulator's builders do, so a shock given by year reaches past
-    year 1 instead of being cut at the curve's length."""
+    """Base + the user's scenarios of the YAML file ``path`` (the command's --scenarios)."""
     if not path:
         raise InputError("user scenarios need a scenario file (YAML)")
-    curve = np.asarray(curve, dtype=float)
-    held = np.concatenate([curve, np.full(max(CURVE_YEARS - curve.size, 0), curve[-1])])
     try:
-        shocked = user_scenarios(Path(path), held)
-    except ValueError as exc:
+        shocked = user_scenario_set(Path(path).read_text(encoding="utf-8"), curve)
+    except InputError as exc:
         raise InputError(f"{Path(path).name}: {exc}") from None
     return shocked.scenarios, shocked
 
 
+def user_scenario_set(spec: str, curve: np.ndarray) -> ShockedScenarios:
+    """Base + the user-defined scenarios of the YAML text ``spec`` (risk/engine/shocks.py
+    ``user_scenarios``): the one validation the command, the stress job's form and its API
+    share. A short base curve (a basis's one flat rate) is held to CURVE_YEARS first, as the
+    regulator's builders do, so a shock given by year reaches past year 1 instead of being cut
+    at the curve's length. InputError names the scenario and the field."""
+    curve = np.asarray(curve, dtype=float)
+    held = np.concatenate([curve, np.full(max(CURVE_YEARS - curve.size, 0), curve[-1])])
+    try:
+        shocked = user_scenarios(spec, held)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    for name in shocked.names:
+        # The stress job names the capital shocks on a stressed basis "S|C".
+        if UNDER_STRESS_SEPARATOR in name:
+            raise InputError(f"scenario {name!r}: field 'name' may not contain {UNDER_STRESS_SEPARATOR!r}")
+    return shocked
+
+
 def scenario_set_for(
-    scenarios: str, curve: np.ndarray, on: dt.date | None = None
+    scenarios: str, curve: np.ndarray, on: dt.date | None = None, user: str | None = None
 ) -> tuple[ScenarioSet, ShockedScenarios | None]:
     """ "base": the curve alone; "cross": the 16 C-ROSS scenarios; "stress": Attachments 4 and 6;
     "cross_under_stress": the C-ROSS capital shocks on each stressed basis; "solvency2": the
-    Solvency II life and interest scenarios (shock tables in force on ``on``)."""
+    Solvency II life and interest scenarios (shock tables in force on ``on``); "user": base +
+    the user-defined scenarios of the YAML text ``user``; "user_under_stress": the C-ROSS
+    capital shocks on each of those (the stress job's minimum capital after them)."""
+    if scenarios in ("user", "user_under_stress"):
+        if not user:
+            raise InputError("user scenarios need their definition (YAML)")
+        shocked = user_scenario_set(user, curve)
+        if scenarios == "user_under_stress":
+            table = load_shock_table("cross", on or dt.date.today())
+            shocked = cross_standard_under_stress(table, shocked.scenarios.spot_rates[0], shocked.scenarios)
+        return shocked.scenarios, shocked
     if scenarios == "base":
         return ScenarioSet.base(curve), None
     if scenarios in ("cross", "stress"):

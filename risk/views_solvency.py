@@ -171,7 +171,7 @@ def waterfall_chart(position: dict) -> dict:
 
 
 def stress_chart(summary: dict) -> dict:
-    rows = summary.get("stress") or []
+    rows = [*(summary.get("stress") or []), *(summary.get("user_stress") or [])]  # user-defined after
     position = summary["solvency"]
     short = {"stress1_new_business_high": _("S1 NB 130%"), "stress1_new_business_low": _("S1 NB 70%"),
              "stress2_rate_up_50bp": _("S2"), "stress3_rate_down": _("S3"),
@@ -312,12 +312,13 @@ def stress_list(request):
 def stress_run(request, pk: int):
     job = _run_or_404(request.user, STRESS_KIND, pk)
     summary = job.result_summary or {}
+    # The regulator's stresses, then the user-defined scenarios (labelled by their own names).
     rows = [
-        {**r, "label": stress_label(r["scenario"]), "core_pct": _pct(r["ratio_core_after"]),
-         "comprehensive_pct": _pct(r["ratio_comprehensive_after"]),
+        {**r, "label": r["scenario"] if r.get("user_defined") else stress_label(r["scenario"]),
+         "core_pct": _pct(r["ratio_core_after"]), "comprehensive_pct": _pct(r["ratio_comprehensive_after"]),
          "core_base_pct": _pct(r.get("ratio_core_after_on_base_mc")),
          "comprehensive_base_pct": _pct(r.get("ratio_comprehensive_after_on_base_mc"))}
-        for r in summary.get("stress") or []
+        for r in [*(summary.get("stress") or []), *(summary.get("user_stress") or [])]
     ]  # fmt: skip
     context = {
         "job": job,

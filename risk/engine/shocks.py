@@ -537,7 +537,9 @@ CROSS_CAPITAL_SCENARIOS = tuple(n for n in CROSS_STANDARD_SCENARIOS if n != "str
 UNDER_STRESS_SEPARATOR = "|"
 
 
-def cross_standard_under_stress(table: ShockTable, base_spot: np.ndarray) -> ShockedScenarios:
+def cross_standard_under_stress(
+    table: ShockTable, base_spot: np.ndarray, stressed: ScenarioSet | None = None
+) -> ShockedScenarios:
     """The C-ROSS capital shocks projected on each stressed basis, so that the minimum capital
     can be recomputed after each regulator's stress (Attachment 4, Attachment 6).
 
@@ -550,9 +552,11 @@ def cross_standard_under_stress(table: ShockTable, base_spot: np.ndarray) -> Sho
         lapse:     max(max(l·mS, fS)·mC, fC) = max(l·(mS·mC), max(fS·mC, fC))   (mC ≥ 0)
         expenses ×(eS·eC), inflation +(iS + iC), new business ×(nS·nC)
 
-    which is exact, not an approximation. "S|base" is S itself."""
+    which is exact, not an approximation. "S|base" is S itself. ``stressed`` replaces the
+    regulator's stresses by another set whose first scenario is the base (the user-defined
+    scenarios of ``user_scenarios``), so their minimum capital is recomputed the same way."""
     _require_basis(table, "cross")
-    stressed = cross_stress_tests(table, base_spot).scenarios
+    stressed = cross_stress_tests(table, base_spot).scenarios if stressed is None else stressed
     sets = []
     for i, stress in enumerate(stressed.names):
         if i == 0:
