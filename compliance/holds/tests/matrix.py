@@ -39,4 +39,13 @@ ENDPOINTS = [
     Endpoint("aml-score", lambda w: "/api/v1/aml/score", "compliance_holds.score_transaction", kind=WRITE,
              method="post", api=True, content_type="application/json",
              data=lambda w: {**SCORE, "policy_ref": w["held"].policy_ref}),
+    Endpoint("aml-restriction-list", lambda w: "/api/v1/aml/restrictions/", VIEW, api=True),
+    Endpoint("aml-restriction-detail", lambda w: f"/api/v1/aml/restrictions/{w['restriction'].pk}/", VIEW,
+             api=True, object_permission=VIEW),
+    Endpoint("aml-restriction-list", lambda w: "/api/v1/aml/restrictions/", "compliance_holds.place_hold",
+             kind=WRITE, method="post", api=True, content_type="application/json",
+             data=lambda w: {"kind": "hold", "target_ref": w["held"].policy_ref, "reason": "matrix"}),
+    Endpoint("aml-restriction-lift", lambda w: f"/api/v1/aml/restrictions/{w['restriction'].pk}/lift/",
+             "compliance_holds.lift_hold", kind=WRITE, method="post", api=True, object_permission=VIEW,
+             content_type="application/json", data=lambda w: {"reason": "matrix"}),
 ]  # fmt: skip
