@@ -30,10 +30,17 @@ Parameters (every number a JSON number; a vector's last value holds beyond its e
                            points of a sex without one are refused, naming this field
 ``critical_illness_incidence``  optional: critical illness claims (diagnosis or death) as a multiple
                            of the death table's q (> 0); critical illness is not valued without it
+``curve``                  optional: how the basis's curve is built from ``pricing_spot_curve``.
+                           ``{"method": "smith_wilson", "ufr": 0.042, "alpha": 0.1,
+                           "last_liquid_point": 20, "years": 100}``: the spots up to the last
+                           liquid point (default: all of them) fitted by Smith-Wilson and
+                           extrapolated to ``years`` (default 100) towards the ultimate forward
+                           rate ``ufr``; ``alpha`` (> 0) optional, calibrated as EIOPA does when
+                           absent. Without the field the curve is used as given.
 =========================  ==========================================================================
 
-The two optional fields of decision 0015 have no default: a basis without them keeps the JSON,
-and so the content hash, it had before they existed.
+The optional fields of decision 0015 and ``curve`` have no default: a basis without them keeps
+the JSON, and so the content hash, it had before they existed.
 
 Shock tables are not part of a basis: they are regulation, versioned by effective date
 (``data/shocks/``), and the table in force on the valuation date applies (decision 0013).
@@ -70,7 +77,9 @@ VECTORS = {  # name -> (lowest, highest, label of an index)
 REQUIRED = ("mortality", "lapse_by_policy_year", "acquisition_expense", "maintenance_expense", "inflation_rate",
             "commission_by_policy_year", "premium_loading", "pricing_spot_curve")  # fmt: skip
 OPTIONAL = ("description", "mortality_scaling", "tables", "premium_rounding", "sources", "annuity_mortality",
-            "critical_illness_incidence")  # fmt: skip
+            "critical_illness_incidence", "curve")  # fmt: skip
+CURVE_METHODS = ("smith_wilson",)
+CURVE_FIELDS = ("method", "ufr", "alpha", "last_liquid_point", "years")
 FIELDS = (*REQUIRED, *OPTIONAL)
 DEFAULTS = {"description": "", "mortality_scaling": 1.0, "tables": {}, "premium_rounding": 2, "sources": {}}
 MAX_VECTOR = 200  # policy years or curve years: more is a mistake, not a basis
@@ -192,10 +201,38 @@ def problems_in(parameters: Any) -> list[Problem]:
     for name in ("mortality", "annuity_mortality"):
         if name in parameters:
             _check_sex_tables(name, parameters[name], tables, problems)
+    if "curve" in parameters:
+        _check_curve(parameters["curve"], parameters.get("pricing_spot_curve"), problems)
     incidence = parameters.get("critical_illness_incidence", 1.0)
     if not _number(incidence) or not incidence > 0:
         problems.append(Problem("critical_illness_incidence", f"{incidence!r} must be a number above 0"))
     return problems
+
+
+def _check_curve(spec: Any, spot: Any, problems: list[Problem]) -> None:
+    """The curve method: each key named in its problem (curve.ufr, curve.alpha, ...)."""
+    if not isinstance(spec, dict):
+        problems.append(Problem("curve", 'must be an object such as {"method": "smith_wilson", "ufr": 0.042}'))
+        return
+    for key in sorted(set(spec) - set(CURVE_FIELDS)):
+        problems.append(Problem(f"curve.{key}", f"is not a curve field ({', '.join(CURVE_FIELDS)})"))
+    if spec.get("method") not in CURVE_METHODS:
+        problems.append(Problem("curve.method", f"{spec.get('method')!r} must be one of: {', '.join(CURVE_METHODS)}"))
+    ufr = spec.get("ufr")
+    if not _number(ufr) or not -0.05 < ufr < 0.2:
+        problems.append(Problem("curve.ufr", f"{ufr!r} must be the ultimate forward rate, a number above -0.05 "
+                                             "and below 0.2 (0.042 for 4.2 per cent)"))  # fmt: skip
+    alpha = spec.get("alpha", 0.1)
+    if not _number(alpha) or not 0 < alpha <= 2:
+        problems.append(Problem("curve.alpha", f"{alpha!r} must be a number above 0 and at most 2"))
+    inputs = len(spot) if isinstance(spot, list) else MAX_VECTOR
+    llp = spec.get("last_liquid_point", inputs)
+    if not isinstance(llp, int) or isinstance(llp, bool) or not 1 <= llp <= inputs:
+        problems.append(Problem("curve.last_liquid_point", f"{llp!r} must be a whole number of years from 1 to the "
+                                                           f"{inputs} years of pricing_spot_curve"))  # fmt: skip
+    years = spec.get("years", 100)
+    if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= MAX_VECTOR:
+        problems.append(Problem("curve.years", f"{years!r} must be a whole number of years from 1 to {MAX_VECTOR}"))
 
 
 def _check_sex_tables(name: str, mapping: Any, tables: dict, problems: list[Problem]) -> None:
@@ -240,12 +277,17 @@ def normalised(parameters: dict) -> dict:
     if "critical_illness_incidence" in out:
         out["critical_illness_incidence"] = float(out["critical_illness_incidence"])
     out["sources"] = dict(sorted(out["sources"].items()))
+    if "curve" in out:
+        curve = out["curve"]
+        out["curve"] = {"method": curve["method"], "ufr": float(curve["ufr"]),
+                        **({"alpha": float(curve["alpha"])} if "alpha" in curve else {}),
+                        **{k: curve[k] for k in ("last_liquid_point", "years") if k in curve}}  # fmt: skip
     return out
 
 
 DISPLAY_ORDER = ("description", "mortality", "mortality_scaling", "tables", "lapse_by_policy_year",
                  "acquisition_expense", "maintenance_expense", "inflation_rate", "commission_by_policy_year",
-                 "premium_loading", "premium_rounding", "pricing_spot_curve", "annuity_mortality",
+                 "premium_loading", "premium_rounding", "pricing_spot_curve", "curve", "annuity_mortality",
                  "critical_illness_incidence", "sources")  # fmt: skip
 
 
@@ -284,12 +326,30 @@ def basis_from_parameters(name: str, parameters: dict) -> Basis:
         commission_by_policy_year=np.array(p["commission_by_policy_year"]),
         premium_loading=p["premium_loading"],
         premium_rounding=p["premium_rounding"],
-        pricing_spot_curve=np.array(p["pricing_spot_curve"]),
+        pricing_spot_curve=_curve(p),
         sources=dict(p["sources"]),
         tables=tables,
         annuity_mortality=dict(p.get("annuity_mortality", {})),
         critical_illness_incidence=p.get("critical_illness_incidence"),
     )
+
+
+def _curve(p: dict) -> np.ndarray:
+    """The basis's curve: as given, or fitted by the method of ``curve``. Every run (valuation,
+    solvency, stress, and the pricing of premiums not given) reads it from the Basis, so one
+    place decides how it is built."""
+    spec = p.get("curve")
+    if not spec:
+        return np.array(p["pricing_spot_curve"])
+    from risk.engine.curves import smith_wilson_spots
+
+    try:
+        return smith_wilson_spots(
+            p["pricing_spot_curve"], ultimate_forward_rate=spec["ufr"], alpha=spec.get("alpha"),
+            last_liquid_point=spec.get("last_liquid_point"), years=spec.get("years", 100),
+        )  # fmt: skip
+    except (ValueError, np.linalg.LinAlgError) as exc:
+        raise BasisParametersError([Problem("curve", f"Smith-Wilson could not fit the curve: {exc}")]) from None
 
 
 def shipped_parameters(name: str) -> dict:

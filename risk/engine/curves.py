@@ -55,3 +55,29 @@ def discount_factors_by_scenario(spot_rates, months: int) -> np.ndarray:
     """(scenarios, months) factors from a (scenarios, years) array of annual spot curves."""
     spot_rates = np.asarray(spot_rates, dtype=float)
     return np.vstack([monthly_discount_factors(row, months) for row in spot_rates])
+
+
+def smith_wilson_spots(
+    spot_by_year,
+    *,
+    ultimate_forward_rate: float,
+    alpha: float | None = None,
+    last_liquid_point: int | None = None,
+    years: int = 100,
+) -> np.ndarray:
+    """The annual spot curve by projection year (index y = maturity y + 1, the convention above)
+    fitted by Smith-Wilson to the given spots up to ``last_liquid_point`` years and extrapolated
+    to ``years`` towards the ultimate forward rate. Without ``alpha`` it is calibrated as EIOPA
+    does (``calibrate_alpha``: the smallest alpha bringing the forward within 1 bp of the UFR
+    at the convergence point). The fitted curve reprices every input: its spots at the input
+    maturities are the inputs."""
+    from risk.engine.smith_wilson import calibrate_alpha, smith_wilson
+
+    spot = checked_spot_curve(spot_by_year, "Smith-Wilson input curve")
+    liquid = spot[: last_liquid_point or spot.size]
+    maturities = np.arange(1, liquid.size + 1, dtype=float)
+    prices = (1.0 + liquid) ** -maturities
+    if alpha is None:
+        alpha = calibrate_alpha(maturities, prices, ultimate_forward_rate=ultimate_forward_rate)
+    fitted = smith_wilson(maturities, prices, alpha=alpha, ultimate_forward_rate=ultimate_forward_rate)
+    return fitted.annual_spots(max(years, liquid.size))
