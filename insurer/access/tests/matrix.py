@@ -11,7 +11,7 @@ def world(builders) -> dict:
     from django.contrib.auth import get_user_model
 
     from insurer import audit
-    from insurer.access.models import RoleGrant, SodException
+    from insurer.access.models import ObjectGrant, RoleGrant, SodException
 
     subject = get_user_model().objects.create_user(username="matrix-subject", password="x-pass-12345")
     grant = RoleGrant.objects.create(user=subject, role="actuary", valid_from=dt.date.today(), reason="matrix",
@@ -20,11 +20,18 @@ def world(builders) -> dict:
                                             reason="r", compensating_controls="c", requested_by="matrix-maker",
                                             valid_to=dt.date.today() + dt.timedelta(days=30))  # fmt: skip
     event = audit.record_change(actor=None, action="matrix", obj_type="test.thing", obj_id="1")
-    return {"grant": grant, "exception": exception, "event": event}
+    from django.contrib.auth.models import Permission
+
+    object_grant = ObjectGrant.objects.create(
+        user=subject, permission=Permission.objects.get(content_type__app_label="access", codename="view_rolegrant"),
+        object_pk=str(grant.pk), object_repr=str(grant), valid_from=dt.date.today(), valid_to=dt.date.today(),
+        reason="matrix", requested_by="matrix-maker")  # fmt: skip
+    return {"grant": grant, "exception": exception, "event": event, "object_grant": object_grant}
 
 
 V_GRANT = "access.view_rolegrant"
 V_EXC = "access.view_sodexception"
+V_OBJ = "access.view_objectgrant"
 ENDPOINTS = [
     Endpoint("home", lambda w: "/", None),
     Endpoint("notifications:list", lambda w: "/notifications/", None),
@@ -72,6 +79,33 @@ ENDPOINTS = [
     Endpoint("access-sod-exception-refuse", lambda w: f"/api/v1/access/sod-exceptions/{w['exception'].pk}/refuse/",
              "access.approve_sodexception", kind=WRITE, method="post", api=True, object_permission=V_EXC,
              data=lambda w: {"note": "no"}, content_type="application/json"),
+    Endpoint("access:object_grant_list", lambda w: "/access/object-grants/", V_OBJ),
+    Endpoint("access:object_grant_request", lambda w: "/access/object-grants/request/", "access.add_objectgrant",
+             kind=WRITE, ok=frozenset({200})),
+    Endpoint("access:object_grant_detail", lambda w: f"/access/object-grants/{w['object_grant'].pk}/", V_OBJ,
+             object_permission=V_OBJ),
+    Endpoint("access:object_grant_approve", lambda w: f"/access/object-grants/{w['object_grant'].pk}/approve/",
+             "access.approve_objectgrant", kind=WRITE, method="post", object_permission=V_OBJ),
+    Endpoint("access:object_grant_refuse", lambda w: f"/access/object-grants/{w['object_grant'].pk}/refuse/",
+             "access.approve_objectgrant", kind=WRITE, method="post", object_permission=V_OBJ,
+             data=lambda w: {"note": "no"}),
+    Endpoint("access:object_grant_revoke", lambda w: f"/access/object-grants/{w['object_grant'].pk}/revoke/",
+             "access.change_objectgrant", kind=WRITE, method="post", object_permission=V_OBJ,
+             data=lambda w: {"note": "done"}),
+    Endpoint("access-object-grant-list", lambda w: "/api/v1/access/object-grants/", V_OBJ, api=True),
+    Endpoint("access-object-grant-detail", lambda w: f"/api/v1/access/object-grants/{w['object_grant'].pk}/", V_OBJ,
+             api=True, object_permission=V_OBJ),
+    Endpoint("access-object-grant-request", lambda w: "/api/v1/access/object-grants/request/",
+             "access.add_objectgrant", kind=WRITE, method="post", api=True, content_type="application/json"),
+    Endpoint("access-object-grant-approve", lambda w: f"/api/v1/access/object-grants/{w['object_grant'].pk}/approve/",
+             "access.approve_objectgrant", kind=WRITE, method="post", api=True, object_permission=V_OBJ,
+             content_type="application/json"),
+    Endpoint("access-object-grant-refuse", lambda w: f"/api/v1/access/object-grants/{w['object_grant'].pk}/refuse/",
+             "access.approve_objectgrant", kind=WRITE, method="post", api=True, object_permission=V_OBJ,
+             data=lambda w: {"note": "no"}, content_type="application/json"),
+    Endpoint("access-object-grant-revoke", lambda w: f"/api/v1/access/object-grants/{w['object_grant'].pk}/revoke/",
+             "access.change_objectgrant", kind=WRITE, method="post", api=True, object_permission=V_OBJ,
+             data=lambda w: {"reason": "done"}, content_type="application/json"),
     Endpoint("ledger:event_list", lambda w: "/ledger/", "ledger.view_auditevent"),
     Endpoint("ledger:event_detail", lambda w: f"/ledger/events/{w['event'].pk}/", "ledger.view_auditevent"),
     Endpoint("ledger:object_history", lambda w: "/ledger/history/test.thing/1/", "ledger.view_auditevent"),

@@ -168,3 +168,56 @@ def test_bad_input_names_the_field(world):
         ask(w, days=-1)
     assert "valid_to" in bad.value.message_dict
     assert not ObjectGrant.objects.exists()
+
+
+def test_the_api_twin_runs_the_same_rules(world, internal_auditor):
+    from rest_framework.test import APIClient
+
+    w, api = world, APIClient()
+    body = {"user": "ann", "object_type": "clocks.clock", "object_pk": str(w["other"].pk), "permission": "view_clock",
+            "reason": "covers CLM-2", "valid_to": str(timezone.localdate() + dt.timedelta(days=3))}  # fmt: skip
+    api.force_authenticate(w["maker"])
+    made = api.post("/api/v1/access/object-grants/request/", body, format="json")
+    assert made.status_code == 201 and made.json()["status"] == "requested"
+    assert made.json()["permission"] == "clocks.view_clock" and made.json()["object_type"] == "clocks.clock"
+    pk = made.json()["id"]
+    assert api.post(f"/api/v1/access/object-grants/{pk}/approve/", {}, format="json").status_code == 403  # the maker
+    auditor_write = {**body, "user": internal_auditor.username, "permission": "change_clock"}
+    refused = api.post("/api/v1/access/object-grants/request/", auditor_write, format="json")
+    assert refused.status_code == 400 and "Internal auditor" in str(refused.json())
+    api.force_authenticate(w["checker"])
+    approved = api.post(f"/api/v1/access/object-grants/{pk}/approve/", {"note": "ok"}, format="json")
+    assert approved.status_code == 200 and approved.json()["decided_by"] == "access-admin-2"
+    assert visible(w["ann"]) == {w["own"].pk, w["other"].pk}
+    listed = api.get("/api/v1/access/object-grants/?status=active").json()["results"]
+    assert [row["id"] for row in listed] == [pk]
+
+
+def test_the_screens_show_decision_buttons_only_to_another_administrator(client, world):
+    w = world
+    grant = ask(w)
+    url = f"/access/object-grants/{grant.pk}/"
+    for user, sees in ((w["maker"], False), (w["checker"], True)):
+        client.force_login(user)
+        page = client.get(url)
+        assert page.status_code == 200 and "CLM-2" in page.content.decode()
+        assert ('data-testid="approve-object-grant"' in page.content.decode()) is sees
+    client.force_login(w["maker"])
+    assert client.post(f"{url}approve/").status_code == 403
+    client.force_login(w["checker"])
+    assert client.post(f"{url}approve/").status_code == 302
+    assert ObjectGrant.objects.get(pk=grant.pk).status == "active"
+    assert "CLM-2" in client.get("/access/object-grants/").content.decode()
+
+
+def test_a_permission_only_an_incompatible_role_confers_is_refused_naming_the_rule(world):
+    w = world
+    pending = ask(w)
+    # Only the access administrator approves object grants; SOD-7 keeps that role from anyone
+    # holding another, so the claims handler may not receive it even on one request.
+    with pytest.raises(ValidationError, match="SOD-7") as refused:
+        object_grant_request(actor=w["checker"], user=w["ann"], object_type="access.objectgrant",
+                             object_pk=str(pending.pk), permission="approve_objectgrant", reason="help out",
+                             valid_to=timezone.localdate())  # fmt: skip
+    assert "Access administrator" in refused.value.messages[0] and "Claims handler" in refused.value.messages[0]
+    assert ObjectGrant.objects.count() == 1
