@@ -126,3 +126,17 @@ def test_the_run_page_lists_them_labelled_user_defined(client, risk_officer):
     assert f'data-testid="mc-after">{row["minimum_capital_after"]:,.2f}<' in section
     assert f"{row['ratio_core_after'] * 100:.2f}%" in section
     assert 'data-testid="user-definition"' in html and "mortality_mult: 1.15" in html
+
+
+def test_the_run_form_has_the_textarea_and_shows_the_error_on_it(actuary, client):
+    _book()
+    client.force_login(actuary)
+    form = client.get("/jobs/run/stress_run/").content.decode()
+    assert '<textarea name="user_scenarios"' in form
+    data = {"basis": "cross_default", "valuation_date": DATE, **CAPITAL,
+            "user_scenarios": "scenarios:\n  - {name: pandemic, mortality_add: 0.002}\n"}  # fmt: skip
+    refused = client.post("/jobs/run/stress_run/", data)
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "scenario &#x27;pandemic&#x27;: field &#x27;source&#x27; is required" in page
+    assert not Job.objects.filter(kind="stress_run").exists()
