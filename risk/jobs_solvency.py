@@ -43,6 +43,20 @@ from insurer.jobs import registry
 from insurer.jobs.models import Job
 from risk import jobs as valuation_jobs
 
+# A run's figures come back from a JSON column; PostgreSQL's jsonb does not keep key order
+# (it sorts keys by length), so every list shown in a fixed order names that order here.
+CROSS_MODULES = ("life", "non_life", "market", "credit")
+SII_MODULES = ("market", "default", "life", "health", "non_life")
+SII_LIFE_SUB_MODULES = ("mortality", "longevity", "disability", "lapse", "expense", "revision", "catastrophe")
+SII_LAPSE_PARTS = ("up", "down", "mass")
+
+
+def in_order(values: dict, order: tuple[str, ...]) -> list[tuple[str, float]]:
+    """``values`` as (key, value) pairs in ``order``, any other keys after them, sorted."""
+    known = [(k, values[k]) for k in order if k in values]
+    return known + sorted((k, v) for k, v in values.items() if k not in order)
+
+
 SOLVENCY_KIND = "solvency_run"
 STRESS_KIND = "stress_run"
 VALUATION_KIND = "book_valuation"

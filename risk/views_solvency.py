@@ -18,7 +18,19 @@ from insurer import audit
 from insurer.access import require
 from insurer.jobs.models import Job
 from risk import reports
-from risk.jobs_solvency import CROSS, SOLVENCY2, SOLVENCY_KIND, STRESS_KIND, regime_of, runs_for
+from risk.jobs_solvency import (
+    CROSS,
+    CROSS_MODULES,
+    SII_LAPSE_PARTS,
+    SII_LIFE_SUB_MODULES,
+    SII_MODULES,
+    SOLVENCY2,
+    SOLVENCY_KIND,
+    STRESS_KIND,
+    in_order,
+    regime_of,
+    runs_for,
+)
 from risk.reports.document import module_label, stress_label
 
 VIEW = "risk.view_valuation"
@@ -80,7 +92,7 @@ def scr_module_label(name: str) -> str:
 
 def scr_steps(position: dict) -> list[tuple[str, str, float]]:
     """(key, label, signed amount): from the SCR modules to the SCR, step by step."""
-    steps = [(f"module_{n}", scr_module_label(n), v) for n, v in position["modules"].items()]
+    steps = [(f"module_{n}", scr_module_label(n), v) for n, v in in_order(position["modules"], SII_MODULES)]
     steps += [
         ("diversification", _("Diversification effect"), -position["diversification"]),
         ("intangible", _("Intangible asset risk"), position["intangible"]),
@@ -112,10 +124,10 @@ def life_module_tree(position: dict) -> list[tuple[str, str, float]]:
     lapse components under lapse, the diversification and the module total."""
     life = position["life"]
     rows = []
-    for name, amount in life["sub_modules"].items():
+    for name, amount in in_order(life["sub_modules"], SII_LIFE_SUB_MODULES):
         rows.append(("sub", name, amount))
         if name == "lapse":
-            for part, value in life["lapse_components"].items():
+            for part, value in in_order(life["lapse_components"], SII_LAPSE_PARTS):
                 rows.append(("part", f"{part}{' *' if part == life['lapse_driver'] else ''}", value))
     return rows
 
@@ -142,7 +154,7 @@ def ratio_chart(runs: list[Job]) -> dict:
 
 def capital_steps(position: dict) -> list[tuple[str, str, float]]:
     """(key, label, signed amount): from the modules to the minimum capital, step by step."""
-    steps = [(f"module_{n}", module_label(n), v) for n, v in position["modules"].items()]
+    steps = [(f"module_{n}", module_label(n), v) for n, v in in_order(position["modules"], CROSS_MODULES)]
     steps += [
         ("diversification", _("Diversification effect"), -position["diversification"]),
         ("loss_absorbency", _("Loss absorbency"), -position["loss_absorbency"]),

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from insurer.jobs.models import Job
-from risk.jobs_solvency import SOLVENCY_KIND, STRESS_KIND
+from risk.jobs_solvency import CROSS_MODULES, SOLVENCY_KIND, STRESS_KIND, in_order
 
 MONEY, PERCENT, FACTOR, COUNT, TEXT = "money", "percent", "factor", "count", "text"
 
@@ -213,7 +213,8 @@ def build(job: Job, stress_job: Job | None = None) -> Report:
             *[_one(f"failure_{i}", _("Reason"), text, TEXT) for i, text in enumerate(s["failures"])],
         ],
     )
-    modules = [_one(f"module_{name}", module_label(name), amount) for name, amount in s["modules"].items()]
+    ordered = in_order(s["modules"], CROSS_MODULES)  # jsonb keeps no key order
+    modules = [_one(f"module_{name}", module_label(name), amount) for name, amount in ordered]
     minimum = Section(
         "minimum_capital",
         _("Minimum capital by module (CNY)"),
