@@ -24,6 +24,9 @@ bases (``shocks.cross_standard_under_stress``, exact composition), the reduce de
 life-insurance and interest-rate risk after each stress and the minimum capital with the
 other modules as given; the ratios after stress are on that stressed minimum capital, and the
 ratios on the base minimum capital are kept beside them so the change is visible.
+User-defined scenarios given to the run (``user_scenarios``, YAML, validated by
+``runs.user_scenario_set`` as the command's file is) go through the same path ("U|C") and are
+reported beside the regulator's as ``user_stress``, each row marked user-defined.
 
 Solvency II (``regime = solvency2`` on the solvency run): the chunks project the Solvency II
 life and interest scenarios and the reduce gives the SCR (``solvency2_position``).
