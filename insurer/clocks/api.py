@@ -150,6 +150,12 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class RequiredReasonSerializer(serializers.Serializer):
+    """Stop and resume by a person: a regulator's clock never moves without a reason."""
+
+    reason = serializers.CharField()
+
+
 class ExplanationSerializer(serializers.Serializer):
     explanation = serializers.CharField()
 
@@ -251,15 +257,20 @@ class ClockViewSet(viewsets.ReadOnlyModelViewSet):
             services.clock_pause(actor=request.user, clock=self.get_object(), reason=data.validated_data["reason"])
         )
 
-    @_command_schema("Resume a paused clock", None, ClockDetailSerializer)
+    @_command_schema("Resume a paused clock (reason required)", RequiredReasonSerializer, ClockDetailSerializer)
     @action(detail=True, methods=["post"])
     def resume(self, request, *args, **kwargs):
-        return self._done(services.clock_resume(actor=request.user, clock=self.get_object()))
+        # Read leniently: the service checks the permission first (403), then the reason (400 naming it).
+        data = ReasonSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return self._done(
+            services.clock_resume(actor=request.user, clock=self.get_object(), reason=data.validated_data["reason"])
+        )
 
-    @_command_schema("Stop a clock (obligation met)", ReasonSerializer, ClockDetailSerializer)
+    @_command_schema("Stop a clock (obligation met; reason required)", RequiredReasonSerializer, ClockDetailSerializer)
     @action(detail=True, methods=["post"])
     def stop(self, request, *args, **kwargs):
-        data = ReasonSerializer(data=request.data)
+        data = ReasonSerializer(data=request.data)  # lenient, as in resume
         data.is_valid(raise_exception=True)
         return self._done(
             services.clock_stop(actor=request.user, clock=self.get_object(), reason=data.validated_data["reason"])

@@ -370,8 +370,11 @@ def clock_pause(*, actor, clock: Clock, reason: str) -> Clock:
 
 
 @transaction.atomic
-def clock_resume(*, actor, clock: Clock) -> Clock:
+def clock_resume(*, actor, clock: Clock, reason: str) -> Clock:
+    """A person resumes a paused clock and says why (the customer answered, …): the
+    regulator reads the reason in the ledger beside the time the clock lost."""
     require(actor, CHANGE, _("Your role may not resume regulatory clocks."))
+    reason = _required_reason(reason, _("A resume needs a reason."))
     clock = _locked(clock)
     if clock.status != Clock.Status.PAUSED:
         raise ClockError(_("Only a paused clock can be resumed."))
@@ -388,17 +391,26 @@ def clock_resume(*, actor, clock: Clock) -> Clock:
         "clock_resume",
         clock,
         before,
+        reason=reason,
         detail={"paused_from": pause.paused_from.isoformat(), "paused_to": pause.paused_to.isoformat()},
     )
     return clock
 
 
 @transaction.atomic
-def clock_stop(*, actor, clock: Clock, reason: str = "") -> Clock:
+def clock_stop(*, actor, clock: Clock, reason: str) -> Clock:
     """The obligation is met (or the window is no longer needed). A breached clock keeps
-    its status and breach; stopping it records when the obligation was met late."""
+    its status and breach; stopping it records when the obligation was met late. A person
+    stopping a regulator's clock says why (a system stop, clock_stop_for, gives its own)."""
     require(actor, CHANGE, _("Your role may not stop regulatory clocks."))
-    return _stop(actor, clock, reason)
+    return _stop(actor, clock, _required_reason(reason, _("A stop needs a reason.")))
+
+
+def _required_reason(reason: str | None, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ClockError({"reason": message})
+    return reason
 
 
 @transaction.atomic

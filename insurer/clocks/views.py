@@ -183,7 +183,8 @@ def clock_pause(request, pk: int):
 @login_required
 @require_POST
 def clock_resume(request, pk: int):
-    return _command(request, pk, lambda c: services.clock_resume(actor=request.user, clock=c))
+    reason = request.POST.get("reason", "")
+    return _command(request, pk, lambda c: services.clock_resume(actor=request.user, clock=c, reason=reason))
 
 
 @login_required

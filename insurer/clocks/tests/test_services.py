@@ -113,7 +113,7 @@ def test_pause_extends_a_natural_day_clock_by_the_paused_time(staff, at):
     clock = services.clock_pause(actor=handler, clock=clock, reason="Waiting for the hospital discharge summary")
     assert clock.status == Clock.Status.PAUSED
     at(2024, 10, 3, 21, 0)  # paused 2 days 12 hours
-    clock = services.clock_resume(actor=handler, clock=clock)
+    clock = services.clock_resume(actor=handler, clock=clock, reason="The customer answered")
     assert clock.status == Clock.Status.RUNNING
     assert clock.base_due_at == shanghai(2024, 10, 26, *EOD)
     assert clock.due_at == shanghai(2024, 10, 28, *EOD) + dt.timedelta(hours=12)
@@ -132,13 +132,13 @@ def test_pause_extends_a_working_day_clock_by_the_paused_working_days(staff, at)
     at(2024, 9, 27, 10, 0)
     services.clock_pause(actor=handler, clock=clock, reason="Customer to confirm the counterparty")
     at(2024, 9, 30, 10, 0)  # Sun 29 (make-up) and Mon 30 began while paused: 2 working days
-    clock = services.clock_resume(actor=handler, clock=clock)
+    clock = services.clock_resume(actor=handler, clock=clock, reason="The customer answered")
     assert clock.due_at == shanghai(2024, 10, 11, *EOD)
     # A second pause within one day moves nothing.
     at(2024, 10, 8, 9, 0)
     services.clock_pause(actor=handler, clock=clock, reason="Short wait")
     at(2024, 10, 8, 17, 0)
-    clock = services.clock_resume(actor=handler, clock=clock)
+    clock = services.clock_resume(actor=handler, clock=clock, reason="The customer answered")
     assert clock.due_at == shanghai(2024, 10, 11, *EOD)
     assert [p.reason for p in clock.pauses.all()] == ["Customer to confirm the counterparty", "Short wait"]
 
@@ -157,7 +157,7 @@ def test_pause_is_refused_without_reason_when_not_allowed_or_not_running(staff, 
         services.clock_pause(actor=handler, clock=c1, reason="again")
     services.clock_stop(actor=handler, clock=c3, reason="paid")
     with pytest.raises(ClockError, match="Only a paused clock"):
-        services.clock_resume(actor=handler, clock=c3)
+        services.clock_resume(actor=handler, clock=c3, reason="answered")
 
 
 def test_escalations_fire_once_at_their_offsets(staff, at, roles):
@@ -271,8 +271,8 @@ def test_roles_without_the_write_permission_are_refused_every_command(staff, at,
     commands = [
         lambda: start(reader, "C1", shanghai(2024, 9, 26, 9, 0), object_id="CLM-10"),
         lambda: services.clock_pause(actor=reader, clock=clock, reason="x"),
-        lambda: services.clock_resume(actor=reader, clock=clock),
-        lambda: services.clock_stop(actor=reader, clock=clock),
+        lambda: services.clock_resume(actor=reader, clock=clock, reason="x"),
+        lambda: services.clock_stop(actor=reader, clock=clock, reason="x"),
         lambda: services.breach_explain(actor=reader, breach=breach, explanation="x"),
         lambda: services.breach_sign_off(actor=reader, breach=breach),
     ]
@@ -289,7 +289,7 @@ def test_every_change_writes_an_audit_event(staff, at):
     clock = start(handler, "C1", shanghai(2024, 9, 1, 8, 0))
     services.clock_pause(actor=handler, clock=clock, reason="waiting for documents")
     at(2024, 9, 2, 8, 0)
-    services.clock_resume(actor=handler, clock=clock)
+    services.clock_resume(actor=handler, clock=clock, reason="The customer answered")
     services.clocks_tick(now=shanghai(2024, 9, 25, 0, 0))
     services.clocks_tick(now=shanghai(2024, 10, 5, 0, 0))
     breach = ClockBreach.objects.get(clock=clock)
@@ -393,3 +393,35 @@ def test_only_a_rule_that_leaves_the_limit_to_its_starter_takes_one(staff, at):
     )
     # 2 working days from Thu 26 Sep 2024: Fri 27, Sun 29 (make-up working day).
     assert clock.limit == 2 and clock.due_at == shanghai(2024, 9, 29, *EOD)
+
+
+def test_a_person_stopping_or_resuming_a_clock_must_say_why(staff, at):
+    handler = staff("claims_handler")
+    at(2024, 9, 26, 10, 0)
+    clock = start(handler, "C1", shanghai(2024, 9, 26, 10, 0))
+    services.clock_pause(actor=handler, clock=clock, reason="waiting for the discharge summary")
+    for blank in ("", "   ", None):
+        with pytest.raises(ClockError, match="A resume needs a reason") as refused:
+            services.clock_resume(actor=handler, clock=clock, reason=blank)
+        assert "reason" in refused.value.message_dict
+    assert Clock.objects.get(pk=clock.pk).status == Clock.Status.PAUSED  # nothing half written
+    at(2024, 9, 27, 10, 0)
+    services.clock_resume(actor=handler, clock=clock, reason="  Summary received from the hospital ")
+    with pytest.raises(ClockError, match="A stop needs a reason"):
+        services.clock_stop(actor=handler, clock=clock, reason=" ")
+    assert Clock.objects.get(pk=clock.pk).stopped_at is None
+    services.clock_stop(actor=handler, clock=clock, reason="Claim decided and paid")
+    events = AuditEvent.objects.filter(object_type="clocks.clock", object_id=str(clock.pk))
+    assert events.get(action="clock_resume").reason == "Summary received from the hospital"
+    stop = events.get(action="clock_stop")
+    assert stop.reason == "Claim decided and paid" and stop.actor_name == "claims_handler-staff"
+    assert Clock.objects.get(pk=clock.pk).stop_reason == "Claim decided and paid"
+
+
+def test_a_system_stop_keeps_the_reason_it_is_given(staff, at):
+    handler = staff("claims_handler")
+    at(2024, 9, 26, 10, 0)
+    clock = start(handler, "C1", shanghai(2024, 9, 26, 10, 0))
+    services.clock_stop_for(triggered_by=handler, clock=clock, reason="Approval step decided")
+    stop = AuditEvent.objects.get(object_type="clocks.clock", object_id=str(clock.pk), action="clock_stop")
+    assert stop.reason == "Approval step decided"

@@ -81,7 +81,10 @@ def test_detail_shows_rule_source_and_timeline(client, world):
 def test_web_commands_for_an_operator(client, world, at):
     at(2026, 11, 21, 9, 0)
     client.force_login(world["supervisor"])
-    response = client.post(reverse("clocks:resume", args=[world["paused"].pk]))
+    response = client.post(reverse("clocks:resume", args=[world["paused"].pk]), {"reason": " "}, follow=True)
+    assert "A resume needs a reason." in response.content.decode()
+    assert Clock.objects.get(pk=world["paused"].pk).status == Clock.Status.PAUSED
+    response = client.post(reverse("clocks:resume", args=[world["paused"].pk]), {"reason": "documents arrived"})
     assert response.status_code == 302 and response.url == reverse("clocks:detail", args=[world["paused"].pk])
     assert Clock.objects.get(pk=world["paused"].pk).status == Clock.Status.RUNNING
     response = client.post(reverse("clocks:pause", args=[world["running"].pk]), {"reason": ""}, follow=True)
@@ -135,7 +138,7 @@ def test_oversight_web_posts_are_refused(client, world, persona_factory, code):
     posts = [
         (reverse("clocks:start"), {"rule_code": "C1", "object_type": "claims.claim", "object_id": "X"}),
         (reverse("clocks:pause", args=[world["running"].pk]), {"reason": "x"}),
-        (reverse("clocks:resume", args=[world["paused"].pk]), {}),
+        (reverse("clocks:resume", args=[world["paused"].pk]), {"reason": "x"}),
         (reverse("clocks:stop", args=[world["running"].pk]), {"reason": "x"}),
         (reverse("clocks:breach_explain", args=[world["breach"].pk]), {"explanation": "x"}),
         (reverse("clocks:breach_sign_off", args=[world["breach"].pk]), {}),
@@ -161,7 +164,7 @@ def test_oversight_api_reads_and_every_command_is_403(world, persona_factory, co
     commands = [
         ("/api/v1/clocks/start/", {"rule_code": "C1", "object_type": "claims.claim", "object_id": "X"}),
         (f"/api/v1/clocks/{world['running'].pk}/pause/", {"reason": "x"}),
-        (f"/api/v1/clocks/{world['paused'].pk}/resume/", {}),
+        (f"/api/v1/clocks/{world['paused'].pk}/resume/", {"reason": "x"}),
         (f"/api/v1/clocks/{world['running'].pk}/stop/", {"reason": "x"}),
         (f"/api/v1/clocks/breaches/{world['breach'].pk}/explain/", {"explanation": "x"}),
         (f"/api/v1/clocks/breaches/{world['breach'].pk}/sign-off/", {}),
@@ -187,11 +190,19 @@ def test_api_commands_for_operators(world, at):
     assert (
         handler.post(f"/api/v1/clocks/{running}/pause/", {"reason": "docs"}, format="json").json()["status"] == "paused"
     )
-    assert handler.post(f"/api/v1/clocks/{running}/resume/", {}, format="json").json()["status"] == "running"
+    no_reason = handler.post(f"/api/v1/clocks/{running}/resume/", {}, format="json")
+    assert no_reason.status_code == 400 and "A resume needs a reason." in str(no_reason.json()["errors"]["reason"])
+    resumed = handler.post(f"/api/v1/clocks/{running}/resume/", {"reason": "documents in"}, format="json")
+    assert resumed.json()["status"] == "running"
+    blank_stop = handler.post(f"/api/v1/clocks/{running}/stop/", {"reason": "  "}, format="json")
+    assert blank_stop.status_code == 400 and "A stop needs a reason." in str(blank_stop.json()["errors"]["reason"])
     assert (
         handler.post(f"/api/v1/clocks/{running}/stop/", {"reason": "decided"}, format="json").json()["status"]
         == "stopped"
     )
+    events = AuditEvent.objects.filter(object_type="clocks.clock", object_id=str(running))
+    assert events.get(action="clock_resume").reason == "documents in"
+    assert events.get(action="clock_stop").reason == "decided"
     breach = world["breach"].pk
     assert handler.post(f"/api/v1/clocks/breaches/{breach}/sign-off/", {}, format="json").status_code == 403
     signed = supervisor.post(f"/api/v1/clocks/breaches/{breach}/sign-off/", {}, format="json")
