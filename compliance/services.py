@@ -334,8 +334,11 @@ def alerts_persist(*, actor, alerts, run: MonitoringRun) -> dict:
             )
         )
     moved, woken = 0, []
+    raised = []  # changed alerts whose tier rose: they call for a restriction as a new one does
     for old, a, score, refs in changed:
         before = {"txn_refs": old.txn_refs, "score": str(old.score), "tier": old.tier}
+        if TIER_RANK.get(a["tier"], 0) > TIER_RANK.get(old.tier, 0):
+            raised.append(old)
         if old.snoozed_until is not None:  # new activity in the episode: back to the queue
             old.snoozed_until = None
             woken.append(old.pk)
@@ -372,6 +375,7 @@ def alerts_persist(*, actor, alerts, run: MonitoringRun) -> dict:
             ended_at=now, end_reason="the episode grew in a later monitoring run"
         )
     escalated = _refresh_cases(sorted({c.pk for c in open_cases.values()}), actor, now)
+    placed = _restrict(run, rows, raised)
     counts = {
         "alerts_found": len(records),
         "alerts_new": len(new),
@@ -381,6 +385,8 @@ def alerts_persist(*, actor, alerts, run: MonitoringRun) -> dict:
         "cases_escalated": escalated,
         "alerts_reraised": moved,
         "snoozes_ended": len(woken),
+        "holds_placed": placed["holds"],
+        "freezes_placed": placed["freezes"],
     }
     for key in ("alerts_found", "alerts_new", "alerts_updated", "alerts_unchanged", "cases_opened"):
         setattr(run, key, counts[key])
@@ -389,6 +395,26 @@ def alerts_persist(*, actor, alerts, run: MonitoringRun) -> dict:
     audit.record_change(actor=actor, action="aml_alerts_persist", obj_type="compliance.monitoringrun",
                         obj_id=str(run.pk), object_repr=str(run), detail=counts)  # fmt: skip
     return counts
+
+
+TIER_RANK = {"review": 1, "hold": 2, "freeze": 3}
+
+
+def _restrict(run: MonitoringRun, new_rows: list[Alert], raised: list[Alert]) -> dict:
+    """The batch acts on its hold and freeze tiers (docs/aml.md, "What the batch does with
+    hold and freeze tiers"): each new alert at those tiers, and each whose tier rose, places a
+    hold or freeze on its policy (compliance.holds), in bulk, as the system user. Alerts found
+    unchanged place nothing, so a restriction a person lifted is not put back by the next run.
+    Backtests and shadow runs (compliance.rules) never reach here: they store no alerts."""
+    from compliance.holds.services import restrictions_place_from_run
+
+    acting = [
+        {"alert_id": r.alert_id, "policy_id": r.policy_id, "tier": r.tier, "score": r.score,
+         "rule_codes": r.rule_codes}
+        for r in [*new_rows, *raised]
+        if r.tier in ("hold", "freeze")
+    ]  # fmt: skip
+    return restrictions_place_from_run(run=run, alerts=acting)
 
 
 def connection_lacks_returning(rows) -> bool:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance.holds.models import Restriction
+from customers.models import Policy
 from insurer import audit
 from insurer.access import require
 from insurer.access.grants import holders
@@ -179,3 +180,129 @@ def restriction_place_from_score(*, actor, policy, tier: str, alert: dict) -> Re
                         detail={"automatic": True, "score": alert["score"], "rules": alert["rule_ids"]})  # fmt: skip
     _notify_placed(restriction, actor)
     return restriction
+
+
+# --- the monitoring batch's restrictions ---------------------------------------------------
+
+MONITOR_USERNAME = "aml-monitor"
+MONITOR_ROLE = "aml_analyst"  # runs the batch, requests its job, starts C13 clocks; cannot freeze by hand
+_STRONGER = {Restriction.Kind.HOLD: (Restriction.Kind.HOLD, Restriction.Kind.FREEZE),
+             Restriction.Kind.FREEZE: (Restriction.Kind.FREEZE,)}  # fmt: skip
+
+
+def monitor_actor():
+    """The system user the live monitoring batch acts as: it places the batch's holds and
+    freezes (``Restriction.placed_by``) and requests the scheduled jobs. A real row, so the
+    rule "whoever placed it never lifts it" leaves every lift to a person. Created on first
+    use, idempotently, with no usable password (nobody signs in as it) and the AML analyst
+    role (run the batch, request its job, start C13 clocks)."""
+    from django.contrib.auth import get_user_model
+
+    from insurer.access.grants import role_codes
+    from insurer.access.services import grant_system
+
+    user, created = get_user_model().objects.get_or_create(
+        username=MONITOR_USERNAME, defaults={"first_name": "AML monitoring", "last_name": "(system)"}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if MONITOR_ROLE not in role_codes(user):
+        grant_system(user=user, role=MONITOR_ROLE, reason="system actor of the scheduled AML monitoring")
+    return user
+
+
+def _covered(policy_ids: list[int]) -> dict[int, set[str]]:
+    """Kinds of active restriction already covering each policy: on the policy itself or on
+    its policyholder (what the payout guard refuses on). One query per 2,000 policies."""
+    from django.db.models import Q
+
+    covered: dict[int, set[str]] = {}
+    for start in range(0, len(policy_ids), 2000):
+        part = policy_ids[start : start + 2000]
+        rows = Restriction.objects.filter(lifted_at__isnull=True).filter(
+            Q(policy_id__in=part) | Q(customer__policies_held__id__in=part)
+        )
+        for kind, policy_id, held_id in rows.values_list("kind", "policy_id", "customer__policies_held__id"):
+            for pid in (policy_id, held_id):
+                if pid in part:
+                    covered.setdefault(pid, set()).add(kind)
+    return covered
+
+
+def restrictions_place_from_run(*, run, alerts: list[dict]) -> dict:
+    """Place the hold or freeze each hold- or freeze-tier alert of a live monitoring run calls
+    for, on the alert's policy, in bulk. ``alerts``: dicts with alert_id, policy_id, tier,
+    score, rule_codes (the run's new alerts, and those whose tier rose).
+
+    The placer is ``monitor_actor()`` and must hold ``compliance_holds.score_transaction``
+    (as real-time scoring: the catalogue's tier decides, so a freeze needs no MLRO here).
+    Per policy the strongest alert counts; nothing is placed where an active restriction of
+    that kind, or a stronger one, already covers the policy (itself or its policyholder), so
+    running the batch again places nothing twice. Each restriction has its audit event; the
+    MLRO gets one notification for the run. Returns {"holds": n, "freezes": m, "ids": [...]}."""
+    placer = monitor_actor()
+    require(placer, "compliance_holds.score_transaction", _("Your role may not score transactions."))
+    rank = {Restriction.Kind.HOLD: 1, Restriction.Kind.FREEZE: 2}
+    strongest: dict[int, dict] = {}
+    for a in alerts:
+        if a["tier"] not in rank:
+            continue
+        best = strongest.get(a["policy_id"])
+        if best is None or (rank[a["tier"]], a["score"]) > (rank[best["tier"]], best["score"]):
+            strongest[a["policy_id"]] = a
+    if not strongest:
+        return {"holds": 0, "freezes": 0, "ids": []}
+    for _attempt in range(2):  # a concurrent placement on one of these policies: read again once
+        covered = _covered(sorted(strongest))
+        todo = [a for pid, a in sorted(strongest.items())
+                if not covered.get(pid, set()) & set(_STRONGER[a["tier"]])]  # fmt: skip
+        now = timezone.now()
+        rows = [
+            Restriction(
+                kind=a["tier"], policy_id=a["policy_id"], source=Restriction.Source.ALERT, source_ref=a["alert_id"],
+                reason=_("Monitoring run #%(run)s, alert %(alert)s (score %(score)s, %(tier)s): %(rules)s")
+                % {"run": run.pk, "alert": a["alert_id"], "score": f"{float(a['score']):g}", "tier": a["tier"],
+                   "rules": a["rule_codes"]},
+                placed_by=placer, placed_at=now,
+            )
+            for a in todo
+        ]  # fmt: skip
+        try:
+            with transaction.atomic():
+                Restriction.objects.bulk_create(rows, batch_size=500)
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise ValidationError(_("Restrictions on these policies were placed a moment ago by someone else."))
+    if rows and rows[0].pk is None:  # a database without RETURNING
+        ids = dict(
+            Restriction.objects.filter(lifted_at__isnull=True, placed_by=placer, placed_at=now,
+                                       source_ref__in=[r.source_ref for r in rows])
+            .values_list("source_ref", "pk")
+        )  # fmt: skip
+        for r in rows:
+            r.pk = ids[r.source_ref]
+    refs = dict(Policy.objects.filter(pk__in=[r.policy_id for r in rows]).values_list("pk", "policy_ref"))
+    audit.record_changes([
+        {"actor": placer, "action": "restriction_place", "obj_type": OBJ, "obj_id": str(r.pk),
+         "object_repr": f"#{r.pk} {r.kind} {refs[r.policy_id]}", "reason": r.reason,
+         "after": {"kind": r.kind, "policy": refs[r.policy_id], "customer": None, "source": r.source,
+                   "source_ref": r.source_ref, "reason": r.reason, "placed_by": placer.get_username(),
+                   "lifted_by": None, "lift_reason": ""},
+         "detail": {"automatic": True, "monitoring_run": run.pk}}
+        for r in rows
+    ])  # fmt: skip
+    holds = sum(r.kind == Restriction.Kind.HOLD for r in rows)
+    freezes = len(rows) - holds
+    if rows:
+        notify(
+            recipients=list(holders("mlro")),
+            kind="other",
+            title=_("%(holds)s holds and %(freezes)s freezes placed by the monitoring run #%(run)s")
+            % {"holds": holds, "freezes": freezes, "run": run.pk},
+            body=", ".join(f"{refs[r.policy_id]} ({r.kind}, {r.source_ref})" for r in rows[:50]),
+            url=reverse("compliance_holds:list"),
+        )
+    return {"holds": holds, "freezes": freezes, "ids": [r.pk for r in rows]}

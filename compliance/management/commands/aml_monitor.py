@@ -17,8 +17,9 @@ class Command(BaseCommand):
         "Run the AML monitoring rules L01-L13 over the whole transaction history of the book and print the "
         "alerts by rule and tier; --export writes them as CSV (alert_id, rule_id, customer_ref, policy_ref, "
         "txn_refs, score, tier, created_at); --save stores them (idempotently) as alerts grouped into cases with "
-        "their review clocks; --lvtr-since DATE generates the large-value reports of the transactions since DATE "
-        "(needs --actor, whose C13 clocks they start)."
+        "their review clocks and places a payout hold or freeze on the policy of each new hold- or freeze-tier "
+        "alert (as the system user aml-monitor); --lvtr-since DATE generates the large-value reports of the "
+        "transactions since DATE (needs --actor, whose C13 clocks they start)."
     )
 
     def add_arguments(self, parser):
@@ -61,7 +62,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"saved in {time.perf_counter() - saved:.1f} s (run {run.pk}): {counts['alerts_new']:,} new, "
                 f"{counts['alerts_updated']:,} updated, {counts['alerts_unchanged']:,} unchanged; "
-                f"{counts['cases_opened']:,} cases opened, {counts['cases_escalated']:,} escalated"
+                f"{counts['cases_opened']:,} cases opened, {counts['cases_escalated']:,} escalated; "
+                f"{counts['holds_placed']:,} holds and {counts['freezes_placed']:,} freezes placed"
             )
         if options["lvtr_since"]:
             if getattr(actor, "pk", None) is None:
