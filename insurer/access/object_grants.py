@@ -179,7 +179,7 @@ def _notify_approvers(grant: ObjectGrant) -> None:
     ids = RoleGrant.objects.filter(in_force_filter(timezone.localdate()), role__in=roles).values("user_id")
     approvers = get_user_model().objects.filter(pk__in=ids).exclude(pk=grant.user_id)
     notify(recipients=approvers.exclude(username=grant.requested_by), kind="object_grant_requested",
-           title=_("Object grant to review: %(grant)s") % {"grant": grant},
+           title=lambda: _("Object grant to review: %(grant)s") % {"grant": grant},
            url=reverse("access:object_grant_detail", args=[grant.pk]))  # fmt: skip
 
 

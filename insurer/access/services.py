@@ -127,7 +127,7 @@ def _notify_approvers(grant: RoleGrant) -> None:
     approvers = get_user_model().objects.filter(pk__in=user_ids).exclude(pk=grant.user_id)
     approvers = approvers.exclude(username=grant.requested_by)
     notify(recipients=approvers, kind="grant_requested",
-           title=_("Role grant to review: %(grant)s") % {"grant": grant},
+           title=lambda: _("Role grant to review: %(grant)s") % {"grant": grant},  # in each reader's language
            url=reverse("access:grant_detail", args=[grant.pk]))  # fmt: skip
 
 

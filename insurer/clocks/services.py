@@ -498,13 +498,18 @@ def _escalate(clock: Clock, now: dt.datetime) -> int:
         notify(
             recipients=recipients,
             kind="clock_escalating",
-            title=_("%(code)s due %(due)s: %(object)s")
-            % {
-                "code": clock.rule.code,
-                "due": timezone.localtime(clock.due_at, PRC).strftime("%Y-%m-%d %H:%M"),
-                "object": clock.object_repr or clock.object_id,
-            },
-            body=_("%(title)s. Time left: %(days)s day(s).") % {"title": clock.rule.title, "days": remaining.days},
+            # Callables: rendered in each recipient's language (insurer.notifications.services.notify).
+            title=lambda: (
+                _("%(code)s due %(due)s: %(object)s")
+                % {
+                    "code": clock.rule.code,
+                    "due": timezone.localtime(clock.due_at, PRC).strftime("%Y-%m-%d %H:%M"),
+                    "object": clock.object_repr or clock.object_id,
+                }
+            ),
+            body=lambda days=remaining.days: (
+                _("%(title)s. Time left: %(days)s day(s).") % {"title": clock.rule.title, "days": days}
+            ),
             url=_url(clock),
         )
         notified = sorted({u.get_username() for u in recipients})
@@ -527,10 +532,14 @@ def _breach(clock: Clock, now: dt.datetime) -> bool:
     notify(
         recipients=recipients,
         kind="clock_breached",
-        title=_("%(code)s deadline breached: %(object)s")
-        % {"code": clock.rule.code, "object": clock.object_repr or clock.object_id},
-        body=_("%(title)s was due %(due)s. Explain the breach in the register.")
-        % {"title": clock.rule.title, "due": timezone.localtime(clock.due_at, PRC).strftime("%Y-%m-%d %H:%M")},
+        title=lambda: (
+            _("%(code)s deadline breached: %(object)s")
+            % {"code": clock.rule.code, "object": clock.object_repr or clock.object_id}
+        ),
+        body=lambda: (
+            _("%(title)s was due %(due)s. Explain the breach in the register.")
+            % {"title": clock.rule.title, "due": timezone.localtime(clock.due_at, PRC).strftime("%Y-%m-%d %H:%M")}
+        ),
         url=reverse("clocks:breaches"),
     )
     _record(None, "clock_breach", clock, before, detail={"breach": breach.pk, "detected_at": now.isoformat()})
