@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -331,6 +332,11 @@ CELERY_BEAT_SCHEDULE = {
     "clocks-tick-5min": {"task": "insurer.clocks.tasks.clocks_tick_task", "schedule": 300},
     # Object grants: add guardian rows on the start date, remove them after the end date.
     "access-object-grants-5min": {"task": "insurer.access.tasks.object_grants_sweep_task", "schedule": 300},
+    # AML: the live monitoring run (alerts, cases, holds and freezes) as a job requested by the
+    # system user aml-monitor, and the large-value reports with their C13 clocks (docs/aml.md).
+    # Local time (CELERY_TIMEZONE); both are idempotent if beat fires twice.
+    "aml-monitoring-daily": {"task": "compliance.tasks.monitoring_daily_task", "schedule": crontab(minute=0, hour=2)},
+    "aml-lvtr-daily": {"task": "compliance.tasks.lvtr_daily_task", "schedule": crontab(minute=30, hour=1)},
 }
 
 # --- E-mail (notifications) ------------------------------------------------------------
