@@ -18,6 +18,7 @@ class Notification(models.Model):
         JOB_FINISHED = "job_finished", _("Job finished")
         JOB_FAILED = "job_failed", _("Job failed")
         GRANT_REQUESTED = "grant_requested", _("Role grant to review")
+        OBJECT_GRANT_REQUESTED = "object_grant_requested", _("Object grant to review")
         OTHER = "other", _("Other")
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
