@@ -300,8 +300,11 @@ def restrictions_place_from_run(*, run, alerts: list[dict]) -> dict:
         notify(
             recipients=list(holders("mlro")),
             kind="other",
-            title=_("%(holds)s holds and %(freezes)s freezes placed by the monitoring run #%(run)s")
-            % {"holds": holds, "freezes": freezes, "run": run.pk},
+            # Rendered in each MLRO's own language (a callable: notify renders it per language).
+            title=lambda: (
+                _("%(holds)s holds and %(freezes)s freezes placed by the monitoring run #%(run)s")
+                % {"holds": holds, "freezes": freezes, "run": run.pk}
+            ),
             body=", ".join(f"{refs[r.policy_id]} ({r.kind}, {r.source_ref})" for r in rows[:50]),
             url=reverse("compliance_holds:list"),
         )
