@@ -74,7 +74,7 @@ def actions(grant) -> list[str]:
                 .order_by("id").values_list("action", flat=True))  # fmt: skip
 
 
-def test_an_object_grant_shows_one_record_outside_the_scope_only_while_in_force(world):
+def test_an_object_grant_shows_one_record_outside_the_scope_only_while_in_force(world, django_assert_num_queries):
     w, today = world, timezone.localdate()
     ann = w["ann"]
     assert visible(ann) == {w["own"].pk}  # her department's clock only
@@ -84,6 +84,9 @@ def test_an_object_grant_shows_one_record_outside_the_scope_only_while_in_force(
     assert not Notification.objects.filter(recipient=w["maker"], kind="object_grant_requested").exists()
     object_grant_approve(actor=w["checker"], grant=grant, note="agreed with the Finance head")
     assert visible(ann) == {w["own"].pk, w["other"].pk}  # that one clock, not the third
+    # Still one query: the guardian subquery rides inside the list's own SELECT.
+    with django_assert_num_queries(1):
+        assert len(visible(ann)) == 2
     assert ann.has_perm("clocks.view_clock", w["other"]) and not ann.has_perm("clocks.view_clock", w["third"])
     # The last day still counts; the day after, the sweep ends it.
     assert object_grants_sweep(on=today + dt.timedelta(days=7)).expired == 0
