@@ -131,8 +131,9 @@ def register() -> None:
             verbose_name=_("AML monitoring batch (rules L01–L13)"),
             description=_(
                 "Runs the AML rules over the whole transaction history and stores the alerts with their scores, "
-                "tiers and explanations, grouped into one case per customer with the 5-working-day review clock. "
-                "Running it again over the same history adds nothing."
+                "tiers and explanations, grouped into one case per customer with the 5-working-day review clock; "
+                "each new hold- or freeze-tier alert places a payout hold or freeze on its policy. Running it again "
+                "over the same history adds nothing."
             ),
             permission="compliance.run_monitoring",
             form=MonitoringForm,

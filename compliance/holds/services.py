@@ -241,8 +241,6 @@ def restrictions_place_from_run(*, run, alerts: list[dict]) -> dict:
     that kind, or a stronger one, already covers the policy (itself or its policyholder), so
     running the batch again places nothing twice. Each restriction has its audit event; the
     MLRO gets one notification for the run. Returns {"holds": n, "freezes": m, "ids": [...]}."""
-    placer = monitor_actor()
-    require(placer, "compliance_holds.score_transaction", _("Your role may not score transactions."))
     rank = {Restriction.Kind.HOLD: 1, Restriction.Kind.FREEZE: 2}
     strongest: dict[int, dict] = {}
     for a in alerts:
@@ -253,6 +251,8 @@ def restrictions_place_from_run(*, run, alerts: list[dict]) -> dict:
             strongest[a["policy_id"]] = a
     if not strongest:
         return {"holds": 0, "freezes": 0, "ids": []}
+    placer = monitor_actor()
+    require(placer, "compliance_holds.score_transaction", _("Your role may not score transactions."))
     for _attempt in range(2):  # a concurrent placement on one of these policies: read again once
         covered = _covered(sorted(strongest))
         todo = [a for pid, a in sorted(strongest.items())
