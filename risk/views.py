@@ -75,7 +75,10 @@ def valuation_detail(request, pk: int):
     if job is None:  # absent, another kind of job, or out of scope: all look the same
         raise Http404
     summary = job.result_summary or {}
-    totals = [(name, [values.get(c) for c in PV_COLUMNS]) for name, values in (summary.get("totals") or {}).items()]
+    # The base scenario first, then the others by name: the same order on every database
+    # (PostgreSQL's jsonb returns keys sorted by length, SQLite as written).
+    by_scenario = sorted((summary.get("totals") or {}).items(), key=lambda item: (item[0] != "base", item[0]))
+    totals = [(name, [values.get(c) for c in PV_COLUMNS]) for name, values in by_scenario]
     kinds = summary.get("product_kinds") or {}
     products = [
         (code, _kind_label(kinds.get(code)), [values.get(c) for c in PV_BY_PRODUCT])
@@ -85,7 +88,9 @@ def valuation_detail(request, pk: int):
         (_kind_label(kind), [values.get(c) for c in PV_BY_PRODUCT])
         for kind, values in sorted((summary.get("by_kind") or {}).items())
     ]
-    skipped = [(str(SKIP_REASON_LABELS.get(reason, reason)), n) for reason, n in (summary.get("skipped") or {}).items()]
+    skipped = [
+        (str(SKIP_REASON_LABELS.get(reason, reason)), n) for reason, n in sorted((summary.get("skipped") or {}).items())
+    ]
     context = {
         "job": job, "summary": summary, "totals": totals, "products": products, "pv_columns": PV_COLUMNS,
         "by_kind": by_kind, "pv_by_product": PV_BY_PRODUCT, "skipped": skipped,
