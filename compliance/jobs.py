@@ -15,7 +15,8 @@ from __future__ import annotations
 import zlib
 
 from django import forms
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from insurer.jobs import registry
@@ -40,6 +41,7 @@ def book_fingerprint() -> dict:
     from customers.models import Customer, Policy, PolicyTransaction
 
     txns = PolicyTransaction.objects.aggregate(n=Count("id"), last=Max("id"))
+    from compliance.models import RuleSnooze
     from compliance.screening.models import ScreeningHit
 
     return {
@@ -48,6 +50,13 @@ def book_fingerprint() -> dict:
             n=Count("id"), seen=Max("last_screened"), reviewed=Max("reviewed_at"), confirmed=Max("confirmed_at")
         ),
         "transactions": txns,
+        # a rule snooze placed, ended or expired changes the alerts
+        "rule_snoozes": RuleSnooze.objects.aggregate(
+            n=Count("id"),
+            last=Max("id"),
+            ended=Max("ended_at"),
+            in_force=Count("id", filter=Q(ended_at__isnull=True, expires_at__gt=timezone.now())),
+        ),
         "policies": Policy.objects.aggregate(n=Count("id"), changed=Max("updated_at")),
         "customers": Customer.objects.aggregate(n=Count("id"), changed=Max("updated_at")),
     }
@@ -56,18 +65,21 @@ def book_fingerprint() -> dict:
 def compute_alerts():
     """(alerts frame, transactions read, rules version) over the whole book."""
     from compliance.book import book_frames, screening_hits_frame
-    from compliance.engine.monitoring import monitor
+    from compliance.engine.monitoring import apply_snoozes, monitor
     from compliance.engine.ownership import look_through
     from compliance.rules.selectors import live_parameters
+    from compliance.selectors import rule_snoozes_frame
 
     params = live_parameters()  # the live rule version (AML-5): approving a new one changes the batch
-    key = (params.label, repr(book_fingerprint()))
+    snoozes = rule_snoozes_frame()  # snoozing, ending or expiry of a rule snooze changes the batch too
+    key = (params.label, repr(book_fingerprint()), repr(snoozes.to_records(index=False).tolist()))
     if _CACHE.get("key") == key:
         return _CACHE["value"]
     frames = book_frames()
     ownership = look_through(frames["beneficial_owners"], frames["customers"])
     alerts = monitor(frames["transactions"], frames["policies"], frames["customers"],
                      screening_hits=screening_hits_frame(), ownership=ownership, params=params)  # fmt: skip
+    alerts = apply_snoozes(alerts, snoozes, params, as_of=timezone.now())
     value = (alerts, len(frames["transactions"]), params.label)
     _CACHE.clear()
     _CACHE.update(key=key, value=value)

@@ -147,6 +147,11 @@ class Alert(models.Model):
         return self.alert_id
 
     @property
+    def snoozable_rules(self) -> list[str]:
+        """The rules that fired here that may be snoozed for the customer (never L13, sanctions)."""
+        return [r for r in self.rule_codes.split(";") if r and r != "L13"]
+
+    @property
     def rule_list(self) -> list[str]:
         return [r for r in self.rule_codes.split(";") if r]
 
@@ -188,6 +193,51 @@ class AlertSnooze(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alert_id} snoozed until {self.until:%Y-%m-%d}"
+
+
+class RuleSnooze(models.Model):
+    """A rule snoozed for one customer (regulation-aml.md: "snoozes per customer or value stop
+    repeat false positives, with a reason and an expiry"): until ``expires_at`` the batch, its
+    backtest and shadow runs and real-time scoring drop that rule from the customer's alerts
+    (compliance.engine.monitoring.apply_snoozes, keyed by customer_ref and rule_id). Never L13:
+    a confirmed sanctions hit is not snoozable. Rows are never deleted: the snooze history."""
+
+    rule_id = models.CharField(_("rule"), max_length=8)
+    customer_ref = models.CharField(_("customer"), max_length=64, db_index=True)
+    reason = models.TextField(_("reason"))
+    expires_at = models.DateTimeField(_("expires at"))
+    from_alert = models.CharField(_("from alert"), max_length=64, blank=True)
+    snoozed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("snoozed by")
+    )
+    snoozed_at = models.DateTimeField(_("snoozed at"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    end_reason = models.TextField(_("why it ended early"), blank=True)
+
+    class Meta:
+        verbose_name = _("rule snooze")
+        verbose_name_plural = _("rule snoozes")
+        ordering = ["-snoozed_at", "-pk"]
+        default_permissions = ()
+        constraints = [
+            # One snooze in force per rule and customer (a new one replaces it).
+            models.UniqueConstraint(
+                fields=["rule_id", "customer_ref"],
+                condition=Q(ended_at__isnull=True),
+                name="aml_rulesnooze_one_open_per_rule_customer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} for {self.customer_ref} until {self.expires_at:%Y-%m-%d}"
 
 
 class AlertRule(models.Model):

@@ -21,6 +21,7 @@ from compliance.models import (
     CaseEvent,
     LargeValueReport,
     MonitoringRun,
+    RuleSnooze,
     SuspiciousTransactionReport,
 )
 from insurer.access import restrict
@@ -258,3 +259,41 @@ def dashboard(user) -> dict:
 
 def overdue_filter(now=None) -> Q:
     return Q(due_at__lt=now or timezone.now())
+
+
+def rule_snoozes_frame(as_of=None):
+    """The rule snoozes in force at ``as_of`` (default now) as the engine's snoozes frame
+    (customer_ref, rule_id, reason, expires_at), for compliance.engine.monitoring.apply_snoozes
+    and mute_rules. Internal (the batch and scoring, not a user's read); L13 and blank rules
+    are left out whatever is stored: a sanctions hit is never snoozed."""
+    import pandas as pd
+
+    as_of = as_of or timezone.now()
+    rows = (
+        RuleSnooze.objects.filter(ended_at__isnull=True, expires_at__gt=as_of)
+        .exclude(rule_id__in=("", "L13"))
+        .order_by("pk")
+        .values_list("customer_ref", "rule_id", "reason", "expires_at")
+    )
+    return pd.DataFrame(list(rows), columns=["customer_ref", "rule_id", "reason", "expires_at"])
+
+
+def rule_snoozes_of(customer_ref: str, as_of=None) -> list[tuple[str, str]]:
+    """(rule_id, reason) of the customer's rule snoozes in force (real-time scoring's read of
+    what rule_snoozes_frame gives the batch)."""
+    rows = RuleSnooze.objects.filter(
+        customer_ref=customer_ref, ended_at__isnull=True, expires_at__gt=as_of or timezone.now()
+    ).exclude(rule_id__in=("", "L13"))
+    return list(rows.order_by("pk").values_list("rule_id", "reason"))
+
+
+def rule_snoozes_for(user, *, customer_ref: str = "", in_force: bool = True):
+    """Rule snoozes the user may see (compliance.view_alert), newest first."""
+    if not user.has_perm("compliance.view_alert"):
+        return RuleSnooze.objects.none()
+    rows = RuleSnooze.objects.select_related("snoozed_by", "ended_by")
+    if customer_ref:
+        rows = rows.filter(customer_ref=customer_ref)
+    if in_force:
+        rows = rows.filter(ended_at__isnull=True, expires_at__gt=timezone.now())
+    return rows

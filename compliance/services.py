@@ -42,6 +42,7 @@ from compliance.models import (
     Disposition,
     LargeValueReport,
     MonitoringRun,
+    RuleSnooze,
     SuspiciousTransactionReport,
 )
 from insurer import audit
@@ -911,3 +912,82 @@ def alert_unsnooze(*, actor, alert: Alert, reason: str) -> Alert:
         )  # fmt: skip
     _snooze_record(actor, "aml_alert_unsnooze", alert, before, reason)
     return alert
+
+
+# --- rule snoozes (per customer) -------------------------------------------------------------------
+
+SANCTIONS_RULE = "L13"  # a confirmed sanctions hit freezes: never snoozable
+
+
+def _rule_snooze_record(actor, action: str, snooze: RuleSnooze, reason: str, before=None) -> None:
+    ended = snooze.ended_at.isoformat() if snooze.ended_at else None
+    detail = {"rule": snooze.rule_id, "customer": snooze.customer_ref, "alert": snooze.from_alert}
+    audit.record_change(actor=actor, action=action, obj_type="compliance.rulesnooze", obj_id=str(snooze.pk),
+                        object_repr=str(snooze), reason=reason, before=before, detail=detail,
+                        after={"expires_at": snooze.expires_at.isoformat(), "ended_at": ended})  # fmt: skip
+
+
+@transaction.atomic
+def rule_snooze(*, actor, alert: Alert, rule_id: str, until: dt.date, reason: str) -> RuleSnooze:
+    """Snooze ``rule_id`` for the alert's customer until the end of ``until`` (a local day
+    after today, at most SNOOZE_MAX_DAYS ahead), with a reason: until then the batch, the
+    backtest and shadow runs and real-time scoring raise nothing of that rule for the
+    customer. The rule must have fired in ``alert``; L13 (sanctions) never. From a review-tier
+    alert the analyst's, from a hold or freeze tier alert the MLRO's (as a per-alert snooze).
+    A snooze in force for the same rule and customer is replaced. Audited."""
+    _require_work(actor, _("Your role may not snooze AML alerts."))
+    reason, rule_id = (reason or "").strip(), (rule_id or "").strip()
+    today = timezone.localdate()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("A snooze needs its reason.")
+    if rule_id == SANCTIONS_RULE:
+        errors["rule_id"] = _("A sanctions hit (L13) is never snoozed: it freezes and goes to the MLRO.")
+    elif rule_id not in alert.rule_codes.split(";"):
+        errors["rule_id"] = _("Rule %(rule)s did not fire in alert %(alert)s.") % {
+            "rule": rule_id or "—", "alert": alert.alert_id}  # fmt: skip
+    if not isinstance(until, dt.date) or until <= today:
+        errors["until"] = _("Snooze until a day after today.")
+    elif until > today + dt.timedelta(days=SNOOZE_MAX_DAYS):
+        errors["until"] = _("A snooze lasts at most %(days)s days (until %(day)s).") % {
+            "days": SNOOZE_MAX_DAYS, "day": (today + dt.timedelta(days=SNOOZE_MAX_DAYS)).isoformat()}  # fmt: skip
+    if errors:
+        raise ValidationError(errors)
+    if alert.tier != "review":
+        require(actor, DECIDE, _("Refused: a %(tier)s-tier alert is snoozed only by the MLRO.") % {"tier": alert.tier})
+    customer_ref = alert.customer.customer_ref
+    now = timezone.now()
+    expires = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
+    open_ = RuleSnooze.objects.select_for_update().filter(rule_id=rule_id, customer_ref=customer_ref,
+                                                         ended_at__isnull=True)  # fmt: skip
+    before = None
+    for old in open_:
+        before = {"expires_at": old.expires_at.isoformat(), "replaced": old.pk}
+        old.ended_at, old.ended_by, old.end_reason = now, _user(actor), "replaced by a new snooze"
+        old.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    snooze = RuleSnooze.objects.create(rule_id=rule_id, customer_ref=customer_ref, reason=reason, expires_at=expires,
+                                       from_alert=alert.alert_id, snoozed_by=actor, snoozed_at=now)  # fmt: skip
+    if alert.case_id:
+        CaseEvent.objects.create(case_id=alert.case_id, kind=CaseEvent.Kind.NOTE, actor=_user(actor), at=now,
+                                 text=f"{rule_id} snoozed for {customer_ref} until {until.isoformat()}: {reason}",
+                                 detail={"alert": alert.alert_id, "rule_snooze": snooze.pk})  # fmt: skip
+    _rule_snooze_record(actor, "aml_rule_snooze", snooze, reason, before)
+    return snooze
+
+
+@transaction.atomic
+def rule_snooze_end(*, actor, snooze: RuleSnooze, reason: str) -> RuleSnooze:
+    """End a rule snooze early (new information): the next run raises the rule again. Audited."""
+    _require_work(actor, _("Your role may not snooze AML alerts."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the snooze ends early.")})
+    snooze = RuleSnooze.objects.select_for_update().get(pk=snooze.pk)
+    now = timezone.now()
+    if snooze.ended_at is not None or snooze.expires_at <= now:
+        raise ValidationError(_("That snooze is no longer in force."))
+    before = {"expires_at": snooze.expires_at.isoformat(), "ended_at": None}
+    snooze.ended_at, snooze.ended_by, snooze.end_reason = now, _user(actor), reason
+    snooze.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    _rule_snooze_record(actor, "aml_rule_snooze_end", snooze, reason, before)
+    return snooze

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -86,6 +86,7 @@ def alert_list(request):
         "today": timezone.localdate(),
         "snooze_default": timezone.localdate() + dt.timedelta(days=30),
         "snooze_max": timezone.localdate() + dt.timedelta(days=services.SNOOZE_MAX_DAYS),
+        "rule_snoozes": selectors.rule_snoozes_for(request.user)[:100],
     }
     return render(request, "compliance/alerts.html", context)
 
@@ -108,6 +109,35 @@ def alert_snooze(request, alert_id: str):
         until = _date(request.POST.get("until", ""), "until")
         services.alert_snooze(actor=request.user, alert=alert, until=until, reason=request.POST.get("reason", ""))
         messages.success(request, _("Alert %(alert)s snoozed until %(day)s.") % {"alert": alert_id, "day": until})
+    except ValidationError as exc:
+        messages.error(request, _messages(exc))
+    return _back_to_queue(request)
+
+
+@login_required
+@require_POST
+def alert_rule_snooze(request, alert_id: str):
+    """The alert queue's "snooze this rule for this customer"."""
+    alert = _alert(request, alert_id)
+    try:
+        until = _date(request.POST.get("until", ""), "until")
+        snooze = services.rule_snooze(actor=request.user, alert=alert, rule_id=request.POST.get("rule_id", ""),
+                                      until=until, reason=request.POST.get("reason", ""))  # fmt: skip
+        messages.success(request, _("Rule %(rule)s snoozed for customer %(customer)s until %(day)s.")
+                         % {"rule": snooze.rule_id, "customer": snooze.customer_ref, "day": until})  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, _messages(exc))
+    return _back_to_queue(request)
+
+
+@login_required
+@require_POST
+def rule_snooze_end(request, pk: int):
+    snooze = get_object_or_404(selectors.rule_snoozes_for(request.user, in_force=False), pk=pk)
+    try:
+        services.rule_snooze_end(actor=request.user, snooze=snooze, reason=request.POST.get("reason", ""))
+        messages.success(request, _("Rule %(rule)s is raised again for customer %(customer)s.")
+                         % {"rule": snooze.rule_id, "customer": snooze.customer_ref})  # fmt: skip
     except ValidationError as exc:
         messages.error(request, _messages(exc))
     return _back_to_queue(request)

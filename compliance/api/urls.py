@@ -7,6 +7,7 @@ from compliance.api import views
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("aml/alerts", views.AlertViewSet, basename="aml-alert")
+router.register("aml/rule-snoozes", views.RuleSnoozeViewSet, basename="aml-rule-snooze")
 router.register("aml/cases", views.CaseViewSet, basename="aml-case")
 router.register("aml/reports", views.ReportViewSet, basename="aml-report")
 router.register("aml/large-value", views.LargeValueViewSet, basename="aml-large-value")

@@ -21,7 +21,15 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
 from compliance import selectors, services
-from compliance.models import Alert, Case, CaseEvent, Disposition, LargeValueReport, SuspiciousTransactionReport
+from compliance.models import (
+    Alert,
+    Case,
+    CaseEvent,
+    Disposition,
+    LargeValueReport,
+    RuleSnooze,
+    SuspiciousTransactionReport,
+)
 from compliance.views import RULES
 from insurer import audit
 from insurer.access import require
@@ -152,6 +160,22 @@ class UnsnoozeSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
+class RuleSnoozeRequestSerializer(serializers.Serializer):
+    rule_id = serializers.CharField(allow_blank=True)
+    until = serializers.DateField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class RuleSnoozeSerializer(serializers.ModelSerializer):
+    snoozed_by = serializers.CharField(source="snoozed_by.username")
+    ended_by = serializers.CharField(source="ended_by.username", default=None)
+
+    class Meta:
+        model = RuleSnooze
+        fields = ["id", "rule_id", "customer_ref", "reason", "expires_at", "from_alert", "snoozed_by", "snoozed_at",
+                  "ended_at", "ended_by", "end_reason"]  # fmt: skip
+
+
 REFUSALS = {
     403: OpenApiResponse(description="Refused: permission, maker-checker, second reviewer, MLRO only, oversight."),
     400: OpenApiResponse(description="Invalid input, or not in a state to do this."),
@@ -243,6 +267,18 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         services.alert_unsnooze(actor=request.user, alert=alert, reason=data.validated_data["reason"])
         return Response(AlertSerializer(self.get_queryset().get(pk=alert.pk)).data)
+
+    @_command("Snooze one of the alert's rules for its customer until the end of a day, with the reason "
+              "(the batch and real-time scoring raise nothing of that rule for the customer until then; never L13)",
+              RuleSnoozeRequestSerializer, RuleSnoozeSerializer)  # fmt: skip
+    @action(detail=True, methods=["post"], url_path="snooze-rule", url_name="snooze-rule")
+    def snooze_rule(self, request, *args, **kwargs):
+        alert = self.get_object()  # 404 out of scope, then 403 without the right, before the body is read
+        require(request.user, services.WORK, _("Your role may not snooze AML alerts."))
+        data = RuleSnoozeRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        snooze = services.rule_snooze(actor=request.user, alert=alert, **data.validated_data)
+        return Response(RuleSnoozeSerializer(snooze).data)
 
 
 @extend_schema_view(
@@ -426,3 +462,34 @@ class LargeValueViewSet(viewsets.ReadOnlyModelViewSet):
                                                    reference=data.validated_data["reference"])  # fmt: skip
         rows = self.get_queryset().filter(pk__in=[r.pk for r in reports]).order_by("due_at", "pk")
         return Response(LargeValueSerializer(rows, many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Rule snoozes per customer in force (?all=1: with the ended and expired), newest first",
+        parameters=[OpenApiParameter("customer", str, description="customer_ref"), OpenApiParameter("all", bool)],
+    ),
+    retrieve=extend_schema(summary="One rule snooze"),
+)
+class RuleSnoozeViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = RuleSnoozeSerializer
+    permission_classes = [IsAuthenticated, CanList]
+    list_permission = "compliance.view_alert"
+    pagination_class = ById
+    filter_backends: list = []
+
+    def get_queryset(self):
+        params = self.request.query_params
+        in_force = self.action == "list" and params.get("all", "") not in ("1", "true")
+        customer = params.get("customer", "")[:64] if self.action == "list" else ""
+        return selectors.rule_snoozes_for(self.request.user, customer_ref=customer, in_force=in_force)
+
+    @_command("End the rule snooze early, with the reason", UnsnoozeSerializer, RuleSnoozeSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, *args, **kwargs):
+        snooze = self.get_object()
+        require(request.user, services.WORK, _("Your role may not snooze AML alerts."))
+        data = UnsnoozeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        snooze = services.rule_snooze_end(actor=request.user, snooze=snooze, reason=data.validated_data["reason"])
+        return Response(RuleSnoozeSerializer(snooze).data)

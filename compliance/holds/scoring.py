@@ -18,11 +18,13 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
+from compliance.engine.monitoring import mute_rules
 from compliance.engine.parameters import Parameters
 from compliance.holds import engine, services
 from compliance.holds.history import read_history
 from compliance.rules.models import RuleVersion
 from compliance.rules.selectors import live_parameters
+from compliance.selectors import rule_snoozes_of
 from customers.models import Customer, Policy, PolicyTransaction
 from insurer import payouts
 from insurer.access import require
@@ -99,6 +101,9 @@ def score_new_transaction(*, actor, txn: dict, params: Parameters | None = None)
     policies, parties, history = read
     history = [h for h in history if h["txn_ref"] != txn["txn_ref"]]  # re-scoring a stored one
     alert = engine.score_one(policies, parties, history, txn, params)
+    if alert is not None:
+        # The customer's rule snoozes in force, as the batch applies them (never L13).
+        alert = mute_rules(alert, rule_snoozes_of(alert["customer_ref"]), params)
     outgoing = txn["kind"] in OUTGOING
     restriction, refused = None, []
     if outgoing:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from insurer.jobs import registry
@@ -44,7 +45,10 @@ def book_inputs() -> dict:
     from compliance.book import book_frames
     from compliance.rules import backtest
     from compliance.rules.models import TypologyLabel
+    from compliance.selectors import rule_snoozes_frame
     from customers.models import Customer
+
+    now = timezone.now()
 
     labels = list(TypologyLabel.objects.order_by("pk"))
     watchlist = [lab.detail["entry"] for lab in labels if lab.rule_id == "L13" and "entry" in lab.detail]
@@ -58,6 +62,8 @@ def book_inputs() -> dict:
         "frames": book_frames(),
         "labels": backtest.labels_frame(labels),
         "screening_hits": backtest.screening_hits(people, watchlist),
+        "snoozes": rule_snoozes_frame(now),  # as the live batch applies them
+        "snoozes_as_of": now,
     }
 
 

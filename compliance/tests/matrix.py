@@ -16,7 +16,7 @@ def world(builders) -> dict:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from compliance.models import Alert, Case, LargeValueReport, SuspiciousTransactionReport
+    from compliance.models import Alert, Case, LargeValueReport, RuleSnooze, SuspiciousTransactionReport
 
     drafter = get_user_model().objects.create_user(username="matrix-aml-drafter", password="x-pass-12345")
     holder = builders.person()
@@ -46,8 +46,12 @@ def world(builders) -> dict:
         amount=Decimal("60000"), day_total=Decimal("60000"), report_day=dt.date(2024, 1, 15), generated_at=now,
         due_at=now,
     )  # fmt: skip
+    rule_snooze = RuleSnooze.objects.create(
+        rule_id="L06", customer_ref=holder.customer_ref, reason="matrix", expires_at=now + dt.timedelta(days=30),
+        from_alert="AML-matrix0000002", snoozed_by=drafter, snoozed_at=now,
+    )  # fmt: skip
     return {"aml_case": open_case, "aml_alert_id": "AML-matrix0000001", "aml_review_alert_id": "AML-matrix0000002",
-            "aml_str": report, "aml_lvtr": lvtr}  # fmt: skip
+            "aml_str": report, "aml_lvtr": lvtr, "aml_rule_snooze": rule_snooze.pk}  # fmt: skip
 
 
 V_ALERT, V_CASE = "compliance.view_alert", "compliance.view_case"
@@ -171,7 +175,45 @@ ENDPOINTS = [
     ),
     Endpoint("compliance:dashboard", lambda w: "/compliance/dashboard/", V_ALERT),
     # API
+    _post(
+        "compliance:alert_rule_snooze",
+        lambda w: f"/compliance/alerts/{w['aml_review_alert_id']}/snooze-rule/",
+        WORK,
+        V_ALERT,
+        lambda w: {"rule_id": "L06", "until": _in_days(30), "reason": "matrix"},
+    ),
+    _post(
+        "compliance:rule_snooze_end",
+        lambda w: f"/compliance/rule-snoozes/{w['aml_rule_snooze']}/end/",
+        WORK,
+        V_ALERT,
+        lambda w: {"reason": "matrix"},
+    ),
     Endpoint("aml-alert-list", lambda w: "/api/v1/aml/alerts/", V_ALERT, api=True),
+    _post(
+        "aml-alert-snooze-rule",
+        lambda w: f"/api/v1/aml/alerts/{w['aml_review_alert_id']}/snooze-rule/",
+        WORK,
+        V_ALERT,
+        lambda w: {"rule_id": "L06", "until": _in_days(30), "reason": "matrix"},
+        api=True,
+    ),
+    Endpoint("aml-rule-snooze-list", lambda w: "/api/v1/aml/rule-snoozes/", V_ALERT, api=True),
+    Endpoint(
+        "aml-rule-snooze-detail",
+        lambda w: f"/api/v1/aml/rule-snoozes/{w['aml_rule_snooze']}/",
+        V_ALERT,
+        api=True,
+        object_permission=V_ALERT,
+    ),
+    _post(
+        "aml-rule-snooze-end",
+        lambda w: f"/api/v1/aml/rule-snoozes/{w['aml_rule_snooze']}/end/",
+        WORK,
+        V_ALERT,
+        lambda w: {"reason": "matrix"},
+        api=True,
+    ),
     Endpoint(
         "aml-alert-detail",
         lambda w: f"/api/v1/aml/alerts/{w['aml_alert_id']}/",

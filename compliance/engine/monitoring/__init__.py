@@ -52,6 +52,8 @@ from .alerts import (
     build_alerts,
     explanation_text,
     hits_frame,
+    live_snoozes,
+    mute_rules,
 )
 from .book import Book, prepare_book
 from .realtime import MonitoringHistory, prepare_history, record_transaction, score_transaction
@@ -68,7 +70,9 @@ __all__ = [
     "evaluate_rules",
     "explanation_text",
     "large_value_reports",
+    "live_snoozes",
     "monitor",
+    "mute_rules",
     "prepare_book",
     "prepare_history",
     "record_transaction",

@@ -221,23 +221,43 @@ def apply_snoozes(alerts: pd.DataFrame, snoozes: pd.DataFrame, params: Parameter
         by_customer.setdefault(s.customer_ref, []).append((str(s.rule_id or ""), str(s.reason)))
     rows = []
     for a in alerts.to_dict("records"):
-        rules = by_customer.get(a["customer_ref"])
-        if rules:
-            muted = {r for r in a["rule_ids"] if any(rid in ("", r) for rid, _ in rules)}
-            if muted:
-                kept = [r for r in a["explanation"]["rules"] if r["rule_id"] not in muted]
-                a["rule_ids"] = [r["rule_id"] for r in kept]
-                a["score"] = float(sum(r["weight"] for r in kept))
-                confirmed = a["explanation"]["confirmed_sanctions"] and "L13" not in muted
-                a["tier"] = params.tier(a["score"], confirmed)
-                a["explanation"] = {
-                    **a["explanation"],
-                    "rules": kept,
-                    "snoozed": [
-                        {"rule_id": r, "reasons": [why for rid, why in rules if rid in ("", r)]} for r in muted
-                    ],
-                }
-                if a["tier"] == "none":
-                    continue
-        rows.append(a)
+        muted = mute_rules(a, by_customer.get(a["customer_ref"], []), params)
+        if muted is a or muted["tier"] != "none":  # an alert nothing muted is kept as it was
+            rows.append(muted)
     return pd.DataFrame(rows, columns=alerts.columns)
+
+
+def live_snoozes(snoozes: pd.DataFrame, customer_ref: str, as_of) -> list[tuple[str, str]]:
+    """(rule_id, reason) of the snoozes of ``customer_ref`` in force at ``as_of``."""
+    if snoozes is None or snoozes.empty:
+        return []
+    when = pd.Timestamp(as_of)
+    when = when.tz_convert("UTC") if when.tzinfo else when.tz_localize("UTC")
+    mine = snoozes[(snoozes["customer_ref"] == customer_ref) & (pd.to_datetime(snoozes["expires_at"], utc=True) > when)]
+    return [(str(s.rule_id or ""), str(s.reason)) for s in mine.itertuples(index=False)]
+
+
+def mute_rules(alert: dict, rules: list[tuple[str, str]], params: Parameters) -> dict:
+    """``alert`` (one record of the alerts frame, or real-time scoring's alert) without the
+    rules snoozed in ``rules`` ((rule_id, reason), blank rule_id = every rule): re-scored and
+    re-tiered ("none" when nothing at or above review is left), with what was snoozed and why
+    in its explanation. The batch and real-time scoring share it so both drop the same."""
+    muted = {r for r in alert["rule_ids"] if any(rid in ("", r) for rid, _ in rules)}
+    if not muted:
+        return alert
+    kept = [r for r in alert["explanation"]["rules"] if r["rule_id"] not in muted]
+    confirmed = alert["explanation"]["confirmed_sanctions"] and "L13" not in muted
+    score = float(sum(r["weight"] for r in kept))
+    return {
+        **alert,
+        "rule_ids": [r["rule_id"] for r in kept],
+        "score": score,
+        "tier": params.tier(score, confirmed),
+        "explanation": {
+            **alert["explanation"],
+            "rules": kept,
+            "snoozed": [
+                {"rule_id": r, "reasons": [why for rid, why in rules if rid in ("", r)]} for r in sorted(muted)
+            ],
+        },
+    }

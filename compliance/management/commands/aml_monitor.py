@@ -3,12 +3,14 @@ import time
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from compliance import services
 from compliance.book import book_frames, screening_hits_frame
-from compliance.engine.monitoring import alerts_to_csv, monitor
+from compliance.engine.monitoring import alerts_to_csv, apply_snoozes, monitor
 from compliance.engine.ownership import look_through
 from compliance.rules.selectors import live_parameters
+from compliance.selectors import rule_snoozes_frame
 from customers.services import SystemActor
 
 
@@ -39,6 +41,8 @@ class Command(BaseCommand):
             frames["transactions"], frames["policies"], frames["customers"],
             screening_hits=screening_hits_frame(), ownership=ownership, params=params,
         )  # fmt: skip
+        # The rule snoozes in force, as the aml_monitoring job applies them.
+        alerts = apply_snoozes(alerts, rule_snoozes_frame(), params, as_of=timezone.now())
         done = time.perf_counter()
         self.stdout.write(
             f"{len(frames['transactions']):,} transactions, {len(frames['policies']):,} policies, "
