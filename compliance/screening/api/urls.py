@@ -11,5 +11,6 @@ urlpatterns = [
     path("aml/screening/hits/<int:pk>/confirm/", views.HitConfirm.as_view(), name="aml-screening-hit-confirm"),
     path("aml/customers/<str:ref>/risk/", views.CustomerRisk.as_view(), name="aml-customer-risk"),
     path("aml/edd/<int:pk>/complete/", views.EddComplete.as_view(), name="aml-edd-complete"),
+    path("aml/screening/watchlists/import/", views.WatchlistImport.as_view(), name="aml-screening-watchlist-import"),
     path("aml/screening/screen/", views.ScreenName.as_view(), name="aml-screening-screen"),
 ]

@@ -8,10 +8,13 @@ profile (rating with reasons and review date, EDD tasks, hits, the ownership loo
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +23,16 @@ from compliance.screening import selectors, services
 from compliance.screening.models import CustomerRiskRating, EddTask, ScreeningHit
 from insurer.access import get_for_user, require
 from insurer.pagination import ApiCursorPagination
+
+
+class CSVBody(BaseParser):
+    """A raw CSV body (Content-Type: text/csv), handed to the importer as bytes."""
+
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None) -> bytes:
+        return stream.read()
+
 
 P = "compliance_screening."
 REFUSALS = {
@@ -260,3 +273,55 @@ class EddComplete(APIView):
         data.is_valid(raise_exception=True)
         done = services.edd_complete(actor=request.user, task=task, findings=data.validated_data["findings"])
         return Response(EddSerializer(done).data)
+
+
+class WatchlistLoaded(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+    entries_count = serializers.IntegerField()
+    last_changes = serializers.DictField(help_text="new, changed, removed: the entries this load changed")
+
+
+class WatchlistImport(APIView):
+    """The twin of the watch lists page's import form: the same service, all or nothing."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [CSVBody, MultiPartParser, JSONParser]
+
+    @extend_schema(
+        summary="Load (or reload) a watch list from a CSV, all or nothing",
+        description=(
+            "The CSV (OpenSanctions targets.simple.csv or our own layout, docs/aml.md) as a text/csv body with the "
+            "list's name in `?name=`, multipart with fields `name` and `file`, or JSON `{name, csv}`. Every bad row "
+            "is reported with its row and column and nothing is written (the same errors as the page). Entries new, "
+            "changed and gone are counted; the book is re-screened against what changed. Requires "
+            "compliance_screening.import_watchlist."
+        ),
+        request={
+            "text/csv": OpenApiTypes.STR,
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "file": {"type": "string", "format": "binary"}},
+            },
+        },
+        parameters=[OpenApiParameter("name", str, description="the list's name (with a text/csv body)")],
+        responses={
+            201: WatchlistLoaded,
+            400: OpenApiResponse(description="Bad rows (row, column, message)"),
+            403: OpenApiResponse(description="The role may not load watch lists."),
+        },
+    )
+    def post(self, request, **kwargs):
+        # The permission before the body is read: a refused caller's upload is never parsed.
+        require(request.user, P + "import_watchlist", _("Your role may not load watch lists."))
+        if isinstance(request.data, bytes):
+            name, data, source = request.query_params.get("name", ""), request.data, "watchlist.csv"
+        else:  # multipart (name, file) or JSON (name, csv: the file's text)
+            upload, text = request.data.get("file"), request.data.get("csv")
+            if upload is None and not isinstance(text, str):
+                raise ValidationError({"file": [_("Choose a CSV file.")]})
+            name = request.data.get("name", "")
+            data, source = (upload.read(), upload.name) if upload is not None else (text, "watchlist.csv")
+        wl = services.watchlist_import(actor=request.user, name=name, data=data, source=source)
+        return Response(WatchlistLoaded(wl).data, status=201)

@@ -90,6 +90,16 @@ ENDPOINTS = [
         method="post",
         data=lambda w: {"name": "Matrix list"},
     ),
+    Endpoint(
+        "aml-screening-watchlist-import",
+        lambda w: "/api/v1/aml/screening/watchlists/import/",
+        P + "import_watchlist",
+        kind=WRITE,
+        method="post",
+        api=True,
+        data=lambda w: {"name": "Matrix list"},  # no file: 400 for those allowed
+        content_type="application/json",
+    ),
     Endpoint("compliance_screening:ratings", lambda w: "/compliance/screening/ratings/", VIEW_RATING),
     Endpoint(
         "compliance_screening:edd_complete",
