@@ -1,5 +1,6 @@
 """/api/v1/aml/… routes (included by insurer/urls.py)."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from compliance.api import views
@@ -12,4 +13,4 @@ router.register("aml/cases", views.CaseViewSet, basename="aml-case")
 router.register("aml/reports", views.ReportViewSet, basename="aml-report")
 router.register("aml/large-value", views.LargeValueViewSet, basename="aml-large-value")
 
-urlpatterns = router.urls
+urlpatterns = [path("aml/dashboard/", views.Dashboard.as_view(), name="aml-dashboard"), *router.urls]

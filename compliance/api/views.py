@@ -19,6 +19,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from compliance import selectors, services
 from compliance.models import (
@@ -493,3 +494,35 @@ class RuleSnoozeViewSet(viewsets.ReadOnlyModelViewSet):
         data.is_valid(raise_exception=True)
         snooze = services.rule_snooze_end(actor=request.user, snooze=snooze, reason=data.validated_data["reason"])
         return Response(RuleSnoozeSerializer(snooze).data)
+
+
+def _month(row: dict, key: str) -> dict:
+    return {"month": row["month"].strftime("%Y-%m") if row["month"] else None, key: row[key], "alerts": row["n"]}
+
+
+class Dashboard(APIView):
+    """The AML dashboard's figures: the page's own selector (selectors.dashboard), as JSON."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="AML dashboard figures: alerts by rule and tier per month (China time), the clocks of open cases "
+        "and reports, alert rate per agent (top 20) and per channel (alerts per 1,000 policies), the last run",
+        responses={200: OpenApiTypes.OBJECT, 403: REFUSALS[403]},
+    )
+    def get(self, request, **kwargs):
+        require(request.user, "compliance.view_alert", _("Your role may not read AML alerts."))
+        f = selectors.dashboard(request.user)
+        run = f["last_run"]
+        return Response({
+            "total": f["total"],
+            "open_alerts": f["open_alerts"],
+            "by_tier": [_month(r, "tier") for r in f["by_tier"]],
+            "by_rule": [_month(r, "rule_id") for r in f["by_rule"]],
+            "rule_totals": f["rule_totals"],
+            "clocks": f["clocks"],
+            "channel_rate": [{**r, "rate": round(r["rate"], 2)} for r in f["channel_rate"]],
+            "agent_rate": [{**r, "rate": round(r["rate"], 2)} for r in f["agent_rate"]],
+            "last_run": None if run is None else {"id": run.pk, "rules_version": run.rules_version,
+                                                  "started_at": run.started_at, "finished_at": run.finished_at},
+        })  # fmt: skip

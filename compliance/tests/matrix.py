@@ -190,6 +190,7 @@ ENDPOINTS = [
         lambda w: {"reason": "matrix"},
     ),
     Endpoint("aml-alert-list", lambda w: "/api/v1/aml/alerts/", V_ALERT, api=True),
+    Endpoint("aml-dashboard", lambda w: "/api/v1/aml/dashboard/", V_ALERT, api=True),
     _post(
         "aml-alert-snooze-rule",
         lambda w: f"/api/v1/aml/alerts/{w['aml_review_alert_id']}/snooze-rule/",
