@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import time
 
 from bench import pg
@@ -61,23 +62,28 @@ def run_append(db: pg.Database, env: dict) -> dict:
     chainer = subprocess.Popen([sys.executable, "manage.py", "ledger_chainer"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     start_at = time.time() + 3  # time for every interpreter to start and connect
+    # Each writer logs a line per event (the insurer.audit logger, on stderr): into a file of
+    # its own, not a pipe. Pipes were drained one writer at a time, so the others blocked on a
+    # full 64 KiB pipe after ~700 events and the four writers ran largely one after another.
+    logs = [tempfile.TemporaryFile(mode="w+") for _ in range(APPEND_WRITERS)]  # noqa: SIM115 (closed below)
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WRITER, str(start_at), str(APPEND_EACH), f"w{n}"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=logs[n],
             text=True,
         )
         for n in range(APPEND_WRITERS)
     ]
     spans = []
     try:
-        for proc in procs:
-            out, err = proc.communicate(timeout=600)
+        for proc, log in zip(procs, logs, strict=True):
+            out, _err = proc.communicate(timeout=600)
             if proc.returncode != 0:
-                return {"error": (err.strip().splitlines() or ["writer failed"])[-1], "pass": False}
+                log.seek(0)
+                return {"error": (log.read().strip().splitlines() or ["writer failed"])[-1], "pass": False}
             spans.append(json.loads(out.strip().splitlines()[-1]))
         writers_done = time.time()
         deadline = writers_done + 120
@@ -87,6 +93,8 @@ def run_append(db: pg.Database, env: dict) -> dict:
     finally:
         chainer.terminate()
         chainer.communicate(timeout=30)
+        for log in logs:
+            log.close()
     began = min(s["began"] for s in spans)
     seconds = chained_at - began
     writers_seconds = max(s["ended"] for s in spans) - began
@@ -98,6 +106,7 @@ def run_append(db: pg.Database, env: dict) -> dict:
         "writers": APPEND_WRITERS, "events": events, "chaining": "chainer process (manage.py ledger_chainer)",
         "seconds": round(seconds, 2), "events_per_s": round(rate), "writers_seconds": round(writers_seconds, 2),
         "chain_lag_after_writers_s": round(chained_at - writers_done, 3),
+        "writer_seconds_each": [round(s["ended"] - s["began"], 2) for s in spans],
         **check, "audit_verify": verify_out.strip().splitlines()[-1] if verify_out.strip() else "",
         "budget": f">= {APPEND_BUDGET:,} events/s with {APPEND_WRITERS} concurrent writers, no fork",
         "pass": rate >= APPEND_BUDGET and check["no_fork"] and "ledger OK" in verify_out,
