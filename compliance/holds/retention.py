@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -232,6 +232,9 @@ def legal_hold_lift(*, actor, hold: LegalHold, reason: str) -> LegalHold:
         raise PermissionDenied(_("You placed this legal hold: a second person must lift it."))
     if not (reason or "").strip():
         raise PermissionDenied(_("A reason is required."))
+    hold = LegalHold.objects.select_for_update().get(pk=hold.pk)
+    if hold.lifted_at is not None:  # lifting twice would overwrite who lifted it and when
+        raise ValidationError(_("This legal hold was already lifted."))
     hold.lifted_by, hold.lifted_at = actor, timezone.now()
     hold.save(update_fields=["lifted_by", "lifted_at"])
     audit.record_change(actor=actor, action="legal_hold_lift", obj_type="compliance_holds.legalhold",

@@ -9,16 +9,19 @@ def world(builders) -> dict:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from compliance.holds.models import Restriction
+    from compliance.holds.models import LegalHold, Restriction
 
     policy = builders.policy()
     placer = get_user_model().objects.create_user(username="matrix-hold-placer")
     restriction = Restriction.objects.create(kind="hold", policy=policy, reason="matrix", source="manual",
                                              placed_by=placer, placed_at=timezone.now())  # fmt: skip
-    return {"held": policy, "restriction": restriction}
+    legal_hold = LegalHold.objects.create(customer=policy.policyholder, reason="matrix", placed_by=placer,
+                                          placed_at=timezone.now())  # fmt: skip
+    return {"held": policy, "restriction": restriction, "legal_hold": legal_hold}
 
 
 VIEW = "compliance_holds.view_restriction"
+LH = "compliance_holds."
 SCORE = {
     "txn_ref": "TMATRIX1",
     "kind": "premium",
@@ -47,5 +50,14 @@ ENDPOINTS = [
              data=lambda w: {"kind": "hold", "target_ref": w["held"].policy_ref, "reason": "matrix"}),
     Endpoint("aml-restriction-lift", lambda w: f"/api/v1/aml/restrictions/{w['restriction'].pk}/lift/",
              "compliance_holds.lift_hold", kind=WRITE, method="post", api=True, object_permission=VIEW,
+             content_type="application/json", data=lambda w: {"reason": "matrix"}),
+    Endpoint("aml-legal-hold-list", lambda w: "/api/v1/aml/legal-holds/", LH + "view_legalhold", api=True),
+    Endpoint("aml-legal-hold-detail", lambda w: f"/api/v1/aml/legal-holds/{w['legal_hold'].pk}/",
+             LH + "view_legalhold", api=True, object_permission=LH + "view_legalhold"),
+    Endpoint("aml-legal-hold-list", lambda w: "/api/v1/aml/legal-holds/", LH + "add_legalhold", kind=WRITE,
+             method="post", api=True, content_type="application/json",
+             data=lambda w: {"customer_ref": w["held"].policyholder.customer_ref, "reason": "matrix"}),
+    Endpoint("aml-legal-hold-lift", lambda w: f"/api/v1/aml/legal-holds/{w['legal_hold'].pk}/lift/",
+             LH + "change_legalhold", kind=WRITE, method="post", api=True, object_permission=LH + "view_legalhold",
              content_type="application/json", data=lambda w: {"reason": "matrix"}),
 ]  # fmt: skip
