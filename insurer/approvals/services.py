@@ -112,16 +112,20 @@ def _notify_assigned(request: ApprovalRequest, step: ApprovalStep) -> None:
     notify(
         recipients=list(recipients),
         kind="approval_assigned",
-        title=_("To approve: %(title)s (%(amount)s %(currency)s), step %(n)s, due %(due)s")
-        % {
-            "title": request.title,
-            "amount": request.amount,
-            "currency": request.currency,
-            "n": step.order,
-            "due": timezone.localtime(step.due_at, PRC).strftime("%Y-%m-%d"),
-        },
-        body=_("%(kind)s submitted by %(maker)s.")
-        % {"kind": request.get_kind_display(), "maker": _name(request.maker)},
+        # Callables: rendered in each recipient's language (insurer.notifications.services.notify).
+        title=lambda: (
+            _("To approve: %(title)s (%(amount)s %(currency)s), step %(n)s, due %(due)s")
+            % {
+                "title": request.title,
+                "amount": request.amount,
+                "currency": request.currency,
+                "n": step.order,
+                "due": timezone.localtime(step.due_at, PRC).strftime("%Y-%m-%d"),
+            }
+        ),
+        body=lambda: (
+            _("%(kind)s submitted by %(maker)s.") % {"kind": request.get_kind_display(), "maker": _name(request.maker)}
+        ),
         url=_url(request),
     )
 
@@ -130,13 +134,15 @@ def _notify_maker(request: ApprovalRequest, decision: Decision) -> None:
     notify(
         recipients=[request.maker],
         kind="approval_decided",
-        title=_("%(title)s: %(decision)s at step %(n)s by %(who)s")
-        % {
-            "title": request.title,
-            "decision": decision.get_decision_display(),
-            "n": decision.step.order,
-            "who": _name(decision.decided_by),
-        },
+        title=lambda: (
+            _("%(title)s: %(decision)s at step %(n)s by %(who)s")
+            % {
+                "title": request.title,
+                "decision": decision.get_decision_display(),
+                "n": decision.step.order,
+                "who": _name(decision.decided_by),
+            }
+        ),
         body=decision.comment,
         url=_url(request),
     )
@@ -538,8 +544,10 @@ def delegation_create(
     notify(
         recipients=[delegate],
         kind="other",
-        title=_("%(who)s delegated %(role)s approvals to you until %(end)s")
-        % {"who": _name(actor), "role": _role_name(role), "end": valid_to},
+        title=lambda: (
+            _("%(who)s delegated %(role)s approvals to you until %(end)s")
+            % {"who": _name(actor), "role": _role_name(role), "end": valid_to}
+        ),
         body=delegation.reason,
         url=reverse("approvals:delegations"),
     )

@@ -225,11 +225,11 @@ def job_finalise(job_id: int) -> bool:
         job.save(update_fields=["status", "result_summary", "finished_at"])
         audit.record_change(actor=None, action="job.succeeded", obj_type="jobs.job", obj_id=str(job.pk),
                             object_repr=str(job), after={"status": job.status, "chunks": job.chunks_total})  # fmt: skip
-        notify(
+        seconds = _seconds(job.finished_at - job.started_at)
+        notify(  # callables: rendered in each recipient's language (insurer.notifications.services.notify)
             recipients=[job.requested_by], kind="job_finished",
-            title=_("Job %(job)s finished") % {"job": job}, url=_job_url(job.pk),
-            body=_("%(n)s chunks in %(seconds)s s.") % {"n": job.chunks_total,
-                                                         "seconds": _seconds(job.finished_at - job.started_at)},
+            title=lambda: _("Job %(job)s finished") % {"job": job}, url=_job_url(job.pk),
+            body=lambda: _("%(n)s chunks in %(seconds)s s.") % {"n": job.chunks_total, "seconds": seconds},
         )  # fmt: skip
     return True
 
@@ -260,8 +260,14 @@ def _fail(job: Job, error: str) -> None:
     job.save(update_fields=["status", "error", "finished_at"])
     audit.record_change(actor=None, action="job.failed", obj_type="jobs.job", obj_id=str(job.pk),
                         object_repr=str(job), after={"status": job.status, "error": error[:500]})  # fmt: skip
-    notify(recipients=[job.requested_by], kind="job_failed", title=_("Job %(job)s failed") % {"job": job},
-           body=error[:2000], url=_job_url(job.pk))  # fmt: skip
+    # The title in the recipient's language; the error as recorded.
+    notify(
+        recipients=[job.requested_by],
+        kind="job_failed",
+        title=lambda: _("Job %(job)s failed") % {"job": job},
+        body=error[:2000],
+        url=_job_url(job.pk),
+    )
 
 
 # --- Recovery -------------------------------------------------------------------------
