@@ -239,8 +239,11 @@ def _notify_mlro(case: Case) -> None:
     notify(
         recipients=list(holders("mlro")),
         kind="aml_case_escalated",
-        title=_("AML case %(case)s escalated to the MLRO (%(tier)s)")
-        % {"case": case.reference, "tier": case.get_max_tier_display()},
+        # Callables: rendered in each recipient's language (insurer.notifications.services.notify).
+        title=lambda: (
+            _("AML case %(case)s escalated to the MLRO (%(tier)s)")
+            % {"case": case.reference, "tier": case.get_max_tier_display()}
+        ),
         url=_case_url(case),
     )
 
@@ -478,7 +481,7 @@ def case_assign(*, actor, case: Case, assignee=None) -> Case:
     _record(actor, "aml_case_assign", case, before)
     if assignee.pk != getattr(actor, "pk", None):
         notify(recipients=[assignee], kind="aml_case_assigned", url=_case_url(case),
-               title=_("AML case %(case)s assigned to you") % {"case": case.reference})  # fmt: skip
+               title=lambda: _("AML case %(case)s assigned to you") % {"case": case.reference})  # fmt: skip
     return case
 
 
@@ -647,7 +650,7 @@ def str_submit(*, actor, report: SuspiciousTransactionReport) -> SuspiciousTrans
     _event(report.case, CaseEvent.Kind.STR_SUBMITTED, actor, detail={"report": report.pk})
     _report_record(actor, "aml_str_submit", report, before)
     notify(recipients=[u for u in holders("mlro") if u.pk != report.drafted_by_id], kind="aml_str_submitted",
-           title=_("Suspicious transaction report on %(case)s to approve") % {"case": report.case.reference},
+           title=lambda: _("Suspicious transaction report on %(case)s to approve") % {"case": report.case.reference},
            url=reverse("compliance:str", args=[report.pk]))  # fmt: skip
     return report
 
@@ -697,7 +700,10 @@ def str_return(*, actor, report: SuspiciousTransactionReport, comment: str) -> S
     report.save(update_fields=["status", "return_comment", "revision"])
     _event(report.case, CaseEvent.Kind.STR_RETURNED, actor, comment, {"report": report.pk})
     _report_record(actor, "aml_str_return", report, before, reason=comment)
-    title = _("Report on %(case)s returned: %(comment)s") % {"case": report.case.reference, "comment": comment}
+
+    def title():  # rendered in the drafter's language
+        return _("Report on %(case)s returned: %(comment)s") % {"case": report.case.reference, "comment": comment}
+
     notify(recipients=[report.drafted_by], kind="aml_str_returned", title=title,
            url=reverse("compliance:str", args=[report.pk]))  # fmt: skip
     return report

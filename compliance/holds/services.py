@@ -81,8 +81,8 @@ def _notify_placed(restriction: Restriction, actor) -> None:
     notify(
         recipients=recipients,
         kind="other",
-        title=_("%(kind)s placed on %(target)s") % {"kind": restriction.get_kind_display(),
-                                                    "target": restriction.target_ref},
+        title=lambda: _("%(kind)s placed on %(target)s") % {"kind": restriction.get_kind_display(),
+                                                            "target": restriction.target_ref},
         body=restriction.reason,
         url=reverse("compliance_holds:detail", args=[restriction.pk]),
     )  # fmt: skip
@@ -146,8 +146,8 @@ def restriction_lift(*, actor, restriction: Restriction, reason: str) -> Restric
     notify(
         recipients=[restriction.placed_by],
         kind="other",
-        title=_("%(kind)s on %(target)s lifted") % {"kind": restriction.get_kind_display(),
-                                                    "target": restriction.target_ref},
+        title=lambda: _("%(kind)s on %(target)s lifted") % {"kind": restriction.get_kind_display(),
+                                                            "target": restriction.target_ref},
         body=restriction.lift_reason,
         url=reverse("compliance_holds:detail", args=[restriction.pk]),
     )  # fmt: skip
