@@ -49,7 +49,7 @@ class LegalHoldSerializer(serializers.ModelSerializer):
         fields = ["id", "customer_ref", "reason", "reference", "placed_by", "placed_at", "lifted_by", "lifted_at"]
 
 
-class PlaceRequest(serializers.Serializer):
+class LegalHoldPlaceRequest(serializers.Serializer):
     customer_ref = serializers.CharField(max_length=40)
     reason = serializers.CharField(max_length=4000)
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
@@ -61,7 +61,7 @@ class PlaceRequest(serializers.Serializer):
         return ref.strip()
 
 
-class LiftRequest(serializers.Serializer):
+class LegalHoldLiftRequest(serializers.Serializer):
     reason = serializers.CharField(max_length=4000)
 
 
@@ -95,10 +95,10 @@ class LegalHoldViewSet(ReadOnlyModelViewSet):
         return get_for_user(legal_holds_for(self.request.user), self.request.user, pk=self.kwargs["pk"])
 
     @extend_schema(summary="Place a legal hold on a customer, with the reason and the order's reference",
-                   request=PlaceRequest, responses={201: LegalHoldSerializer, **REFUSALS})  # fmt: skip
+                   request=LegalHoldPlaceRequest, responses={201: LegalHoldSerializer, **REFUSALS})  # fmt: skip
     def create(self, request, *args, **kwargs):
         require(request.user, P + "add_legalhold", _("Your role may not place a legal hold."))
-        data = PlaceRequest(data=request.data)
+        data = LegalHoldPlaceRequest(data=request.data)
         data.is_valid(raise_exception=True)
         hold = retention.legal_hold_place(actor=request.user, customer=data.customer,
                                           reason=data.validated_data["reason"],
@@ -106,12 +106,12 @@ class LegalHoldViewSet(ReadOnlyModelViewSet):
         return Response(LegalHoldSerializer(hold).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Lift a legal hold (a second person, with the reason)",
-                   request=LiftRequest, responses={200: LegalHoldSerializer, **REFUSALS})  # fmt: skip
+                   request=LegalHoldLiftRequest, responses={200: LegalHoldSerializer, **REFUSALS})  # fmt: skip
     @action(detail=True, methods=["post"])
     def lift(self, request, *args, **kwargs):
         hold = self.get_object()
         require(request.user, P + "change_legalhold", _("Your role may not lift a legal hold."))
-        data = LiftRequest(data=request.data)
+        data = LegalHoldLiftRequest(data=request.data)
         data.is_valid(raise_exception=True)
         done = retention.legal_hold_lift(actor=request.user, hold=hold, reason=data.validated_data["reason"])
         return Response(LegalHoldSerializer(done).data)
