@@ -883,7 +883,8 @@ def alert_snooze(*, actor, alert: Alert, until: dt.date, reason: str) -> Alert:
             _("Alert %(alert)s is closed; only an open alert is snoozed.") % {"alert": alert.alert_id}
         )
     if alert.tier != "review":
-        require(actor, DECIDE, _("Refused: a %(tier)s-tier alert is snoozed only by the MLRO.") % {"tier": alert.tier})
+        tier = alert.get_tier_display()  # the tier's label in the reader's language, not its code
+        require(actor, DECIDE, _("Refused: a %(tier)s-tier alert is snoozed only by the MLRO.") % {"tier": tier})
     now, before = timezone.now(), alert.snoozed_until
     _end_snooze(alert, actor, now, "replaced by a new snooze")
     AlertSnooze.objects.create(alert=alert, until=until, reason=reason, snoozed_by=actor, snoozed_at=now)
@@ -960,7 +961,8 @@ def rule_snooze(*, actor, alert: Alert, rule_id: str, until: dt.date, reason: st
     if errors:
         raise ValidationError(errors)
     if alert.tier != "review":
-        require(actor, DECIDE, _("Refused: a %(tier)s-tier alert is snoozed only by the MLRO.") % {"tier": alert.tier})
+        tier = alert.get_tier_display()  # the tier's label in the reader's language, not its code
+        require(actor, DECIDE, _("Refused: a %(tier)s-tier alert is snoozed only by the MLRO.") % {"tier": tier})
     customer_ref = alert.customer.customer_ref
     now = timezone.now()
     expires = timezone.make_aware(dt.datetime.combine(until + dt.timedelta(days=1), dt.time()))
